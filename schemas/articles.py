@@ -1,0 +1,114 @@
+"""Wire contracts of the article topics: one model per topic, each carrying schema_version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, model_validator
+
+SCHEMA_VERSION = 1
+
+ArticleId = Annotated[
+    StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)
+]
+
+
+class RawArticle(BaseModel):
+    """An article as publishers put it on `articles.raw`: plain text or HTML, keyed by id."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: ArticleId
+    text: StrictStr | None = None
+    html: StrictStr | None = None
+    title: StrictStr | None = None
+    url: StrictStr | None = None
+    source: StrictStr | None = None
+    published_at: datetime | None = None
+    language: StrictStr | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _has_text_or_html(self) -> RawArticle:
+        if not (self.text and self.text.strip()) and not (self.html and self.html.strip()):
+            raise ValueError("an article needs non-empty 'text' or 'html'")
+        return self
+
+
+class Span(BaseModel):
+    """A character range [start, end) of the body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Mention(Span):
+    """One place the body names an entity."""
+
+    text: str
+
+
+class Entity(BaseModel):
+    """One real-world referent of an article, under its canonical name."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    label: str
+    mentions: list[Mention]
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Quote(BaseModel):
+    """Speech the article reports, with who said it when the article says so."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    kind: Literal["direct", "indirect"]
+    speaker: str | None
+    cue: str | None
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class CleanArticle(BaseModel):
+    """An article's body with the page furniture split off: the record on `articles.clean`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    schema_version: int = SCHEMA_VERSION
+    id: str
+    headline: str | None = None
+    body: str
+    dateline: str | None = None
+    byline: str | None = None
+    captions: list[str] = Field(default_factory=list)
+    credits: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list, description="Boilerplate lines dropped.")
+    language: str | None = None
+    content_hash: str = Field(description="sha256 of the body, hex.")
+    url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+    published_ms: int | None = Field(
+        None, description="When the raw article was published to Kafka, ms since the epoch."
+    )
+
+
+class EntitiesArticle(CleanArticle):
+    """A clean article with its named entities and sentences: the record on `articles.entities`."""
+
+    entities: list[Entity] = Field(default_factory=list)
+    sentences: list[Span] = Field(
+        default_factory=list, description="Sentence boundaries, so later stages need no parse."
+    )
+
+
+class EnrichedArticle(EntitiesArticle):
+    """The full record on `articles.enriched`, and what the sink stores."""
+
+    quotes: list[Quote] = Field(default_factory=list)
