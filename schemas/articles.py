@@ -31,9 +31,18 @@ class RawArticle(BaseModel):
 
     @model_validator(mode="after")
     def _has_text_or_html(self) -> RawArticle:
-        if not (self.text and self.text.strip()) and not (self.html and self.html.strip()):
+        if is_blank(self.text) and is_blank(self.html):
             raise ValueError("an article needs non-empty 'text' or 'html'")
         return self
+
+
+# Characters that show nothing but that str.strip() keeps: zero-width spaces and joiners, BOM.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"))
+
+
+def is_blank(text: str | None) -> bool:
+    """Tell whether `text` is missing or shows nothing: only whitespace and invisible marks."""
+    return not text or not text.translate(_INVISIBLE).strip()
 
 
 class Span(BaseModel):

@@ -1,0 +1,61 @@
+"""The topics newsflow reads and writes, and creating them with the partition count set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import suppress
+
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from streams.clients import MAX_MESSAGE_BYTES, admin_client
+
+RAW = "articles.raw"
+CLEAN = "articles.clean"
+ENTITIES = "articles.entities"
+ENRICHED = "articles.enriched"
+DLQ = "articles.dlq"
+
+ALL_TOPICS = (RAW, CLEAN, ENTITIES, ENRICHED, DLQ)
+
+
+def create_topics(
+    bootstrap: str,
+    partitions: int,
+    replication_factor: int = 1,
+    names: Iterable[str] = ALL_TOPICS,
+) -> list[str]:
+    """Create the topics that do not exist yet; return the names created.
+
+    Existing topics are left as they are, whatever their partition count.
+    """
+    admin = admin_client(bootstrap)
+    try:
+        existing = set(admin.list_topics())
+        missing = [name for name in names if name not in existing]
+        if missing:
+            new_topics = [
+                NewTopic(
+                    name,
+                    num_partitions=partitions,
+                    replication_factor=replication_factor,
+                    topic_configs={"max.message.bytes": str(MAX_MESSAGE_BYTES)},
+                )
+                for name in missing
+            ]
+            # Another process may create them between our list and create: that is fine.
+            with suppress(TopicAlreadyExistsError):
+                admin.create_topics(new_topics, timeout_ms=30_000)
+        return missing
+    finally:
+        admin.close()
+
+
+def partition_counts(bootstrap: str, names: Iterable[str] = ALL_TOPICS) -> dict[str, int]:
+    """Return the partition count of each named topic that exists."""
+    admin = admin_client(bootstrap)
+    try:
+        described = admin.describe_topics(list(names))
+        return {t["topic"]: len(t["partitions"]) for t in described if not t.get("error_code")}
+    finally:
+        admin.close()

@@ -1,0 +1,65 @@
+"""Run one stage's Faust worker in this process until it is stopped."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import faust
+
+from streams.clients import kafka_reachable, kafka_unreachable
+from streams.config import Settings
+from streams.topics import create_topics
+
+
+def builders() -> dict[str, Callable[[Settings], faust.App]]:
+    from streams.agents import clean, entities, quotes
+    from streams.sink import agent as sink
+
+    return {
+        "clean": clean.build,
+        "entities": entities.build,
+        "quotes": quotes.build,
+        "sink": sink.build,
+    }
+
+
+def run_worker(stage: str, settings: Settings, wait_s: float = 60.0) -> int:
+    """Prepare what the stage needs (broker, topics, tables), then run its worker."""
+    wait_for(lambda: kafka_reachable(settings.kafka_bootstrap), wait_s)
+    if not kafka_reachable(settings.kafka_bootstrap):
+        raise kafka_unreachable(settings.kafka_bootstrap)
+    create_topics(settings.kafka_bootstrap, settings.partitions, settings.replication_factor)
+    if stage == "sink":
+        migrate_when_reachable(settings, wait_s)
+    app = builders()[stage](settings)
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    worker.execute_from_commandline()
+    return 0
+
+
+def migrate_when_reachable(settings: Settings, wait_s: float) -> None:
+    """Apply the migrations, waiting up to `wait_s` for the database to answer."""
+    import psycopg
+
+    from streams.sink.migrations import migrate
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            migrate(settings.database_dsn)
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+
+
+def wait_for(ready: Callable[[], bool], timeout_s: float, interval_s: float = 1.0) -> bool:
+    """Poll `ready` until it returns True or `timeout_s` passes; return its last answer."""
+    deadline = time.monotonic() + timeout_s
+    while not ready():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval_s)
+    return True

@@ -1,0 +1,174 @@
+"""The whole pipeline, each stage its own worker process, on the real broker and database."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from kafka import KafkaAdminClient, KafkaProducer
+
+from schemas import DeadLetter, EnrichedArticle
+from streams.config import Settings
+from streams.publishing import consume, publish
+from streams.topics import DLQ, RAW, create_topics
+from tests.conftest import REPO, Services
+from tests.e2e.workers import Workers, wait_until
+
+pytestmark = pytest.mark.e2e
+
+SEEDS = REPO / "seeds"
+PARTITIONS = 4
+MALFORMED = b'{"id": "broken-json", "text": "an article cut off in the midd'
+
+
+def seed_ids() -> list[str]:
+    return sorted(
+        json.loads(path.read_text())["id"]
+        for path in SEEDS.glob("*.json")
+        if path.name != "expected.json"
+    )
+
+
+@pytest.fixture(scope="module")
+def pipeline(
+    migrated: Services, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Services, Workers]]:
+    """Every stage running as its own process, the entities stage as two workers."""
+    create_topics(migrated.bootstrap, PARTITIONS)
+    workers = Workers(
+        migrated, tmp_path_factory.mktemp("workers"), NEWSFLOW_PARTITIONS=str(PARTITIONS)
+    )
+    for stage in ("clean", "quotes", "sink"):
+        workers.start(stage)
+    workers.start("entities", "entities-1")
+    workers.start("entities", "entities-2")
+    try:
+        yield migrated, workers
+    finally:
+        workers.stop_all()
+
+
+def settings_for(services: Services) -> Settings:
+    return Settings(kafka_bootstrap=services.bootstrap, database_url=services.database_url)
+
+
+def stored_ids(conn: psycopg.Connection, ids: list[str]) -> list[str]:
+    rows = conn.execute("SELECT id FROM articles WHERE id = ANY(%s)", (ids,)).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_seeds_land_in_postgres_once_each_with_entities_and_quotes(
+    pipeline: tuple[Services, Workers], db: psycopg.Connection
+) -> None:
+    services, workers = pipeline
+    ids = seed_ids()
+    report = publish([str(SEEDS)], settings_for(services), io.BytesIO())
+    assert report.failed == [] and report.published == len(ids)
+
+    arrived = wait_until(lambda: len(stored_ids(db, ids)) == len(ids), timeout=300)
+    assert arrived, (
+        f"stored {stored_ids(db, ids)} of {ids}; workers: {workers.running()}\n"
+        + "\n".join(workers.log_tail(name) for name in workers.processes)
+    )
+
+    rows = db.execute(
+        "SELECT id, count(*) FROM articles WHERE id = ANY(%s) GROUP BY id", (ids,)
+    ).fetchall()
+    assert sorted(rows) == [(article_id, 1) for article_id in ids]
+    for article_id in ids:
+        (record,) = db.execute(
+            "SELECT record FROM articles WHERE id = %s", (article_id,)
+        ).fetchone()
+        article = EnrichedArticle.model_validate(record)
+        entity_rows = db.execute(
+            "SELECT name, label FROM entities WHERE article_id = %s ORDER BY ordinal", (article_id,)
+        ).fetchall()
+        quote_rows = db.execute(
+            "SELECT text, speaker FROM quotes WHERE article_id = %s ORDER BY ordinal", (article_id,)
+        ).fetchall()
+        assert entity_rows == [(e.name, e.label) for e in article.entities]
+        assert quote_rows == [(q.text, q.speaker) for q in article.quotes]
+        assert article.entities, f"{article_id} has no entities"
+        assert any(q.kind == "direct" for q in article.quotes), f"{article_id} has no direct quote"
+        for quote in article.quotes:
+            assert article.body[quote.start : quote.end] == quote.text
+
+
+def test_seed_facts_a_reader_checks_are_in_the_database(
+    pipeline: tuple[Services, Workers], db: psycopg.Connection
+) -> None:
+    expected = json.loads((SEEDS / "expected.json").read_text())
+    ids = sorted(expected)
+    assert wait_until(lambda: len(stored_ids(db, ids)) == len(ids), timeout=300)
+    for article_id, facts in expected.items():
+        names = {
+            row[0]
+            for row in db.execute("SELECT name FROM entities WHERE article_id = %s", (article_id,))
+        }
+        speakers = {
+            row[0]
+            for row in db.execute("SELECT speaker FROM quotes WHERE article_id = %s", (article_id,))
+        }
+        (body,) = db.execute("SELECT body FROM articles WHERE id = %s", (article_id,)).fetchone()
+        for person in facts["people"]:
+            assert person in names, f"{article_id}: {person} not among {names}"
+        for speaker in facts["direct_quote_speakers"]:
+            assert speaker in speakers, f"{article_id}: {speaker} not among {speakers}"
+        for word in facts["must_not_mention"]:
+            assert word not in body, f"{article_id}: boilerplate {word!r} kept in the body"
+            assert not any(word in name for name in names), (
+                f"{article_id}: entity from boilerplate {word!r}"
+            )
+
+
+def test_a_malformed_message_is_dead_lettered_and_the_stages_keep_running(
+    pipeline: tuple[Services, Workers], db: psycopg.Connection, unique_id: str
+) -> None:
+    services, workers = pipeline
+    producer = KafkaProducer(bootstrap_servers=services.bootstrap)
+    producer.send(RAW, key=b"broken-json", value=MALFORMED)
+    good = json.dumps(
+        {
+            "id": unique_id,
+            "text": 'Ada Lovelace said on Monday: "The engine weaves algebraic patterns."',
+        }
+    )
+    producer.send(RAW, key=unique_id.encode(), value=good.encode())
+    producer.flush()
+    producer.close()
+
+    assert wait_until(lambda: stored_ids(db, [unique_id]) == [unique_id], timeout=120), (
+        workers.running()
+    )
+    letters = [
+        DeadLetter.model_validate_json(value)
+        for value in consume(
+            settings_for(services), from_beginning=True, idle_timeout_s=5, topic=DLQ
+        )
+    ]
+    ours = [letter for letter in letters if letter.payload == MALFORMED]
+    assert ours, f"no dead letter carries the malformed bytes among {len(letters)}"
+    assert ours[0].stage == "clean" and ours[0].topic == RAW
+    assert "Invalid JSON" in ours[0].error
+    assert all(workers.running().values()), workers.running()
+
+
+def test_two_entities_workers_share_the_partitions(pipeline: tuple[Services, Workers]) -> None:
+    services, _ = pipeline
+
+    def assigned() -> list[int]:
+        admin = KafkaAdminClient(bootstrap_servers=services.bootstrap)
+        try:
+            (group,) = admin.describe_consumer_groups(["newsflow-entities"])
+        finally:
+            admin.close()
+        return [
+            len(member.member_assignment.partitions())
+            for member in group.members
+            if member.member_assignment
+        ]
+
+    assert wait_until(lambda: len(assigned()) == 2 and all(assigned()), timeout=60), assigned()
