@@ -22,6 +22,7 @@ examples:
   newsflow publish seeds/           publish every article file in seeds/ to articles.raw
   newsflow show                     print stored articles with entities and quotes
   newsflow enrich article.txt       try the NLP on a file, no Kafka and no database
+  newsflow demo                     all of the above on seeds/, from nothing to the result
 """
 
 
@@ -74,6 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("show", help="print stored articles with entities and quotes")
     show.add_argument("--limit", type=int, default=20, metavar="N")
+
+    demo = commands.add_parser(
+        "demo",
+        help="start the stack and all stages, publish the seeds, show the stored result",
+    )
+    demo.add_argument("seeds", nargs="?", default="seeds", help="folder of articles (seeds)")
+    demo.add_argument(
+        "--no-stack", action="store_true", help="use running services (e.g. docker compose)"
+    )
+    demo.add_argument("--no-workers", action="store_true", help="the stages already run elsewhere")
+    demo.add_argument("--timeout", type=float, default=300.0, metavar="S")
     return parser
 
 
@@ -228,6 +240,16 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from streams.demo import run_demo
+
+    if not args.no_stack:
+        cmd_stack(argparse.Namespace(action="up"), settings)
+    return run_demo(settings, Path(args.seeds), not args.no_workers, args.timeout)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "stack": cmd_stack,
     "topics": cmd_topics,
@@ -237,4 +259,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "consume": cmd_consume,
     "enrich": cmd_enrich,
     "show": cmd_show,
+    "demo": cmd_demo,
 }

@@ -56,6 +56,6 @@ def partition_counts(bootstrap: str, names: Iterable[str] = ALL_TOPICS) -> dict[
     admin = admin_client(bootstrap)
     try:
         described = admin.describe_topics(list(names))
-        return {t["topic"]: len(t["partitions"]) for t in described if not t.get("error_code")}
+        return {t["name"]: len(t["partitions"]) for t in described if not t.get("error_code")}
     finally:
         admin.close()

@@ -20,9 +20,8 @@ from typing import Any, Generic, TypeVar
 
 import faust
 from faust.types import EventT
-from pydantic import BaseModel
 
-from schemas import DeadLetter
+from schemas import CleanArticle, DeadLetter
 from streams.batch import apply_each
 from streams.clients import MAX_MESSAGE_BYTES
 from streams.config import Settings
@@ -31,7 +30,7 @@ from streams.topics import DLQ
 log = logging.getLogger(__name__)
 
 In = TypeVar("In")
-Out = TypeVar("Out", bound=BaseModel)
+Out = TypeVar("Out", bound=CleanArticle)
 
 # An unexpected error of our own: exit with this status so the batch is never acked.
 EXIT_UNEXPECTED = 70
@@ -162,8 +161,8 @@ async def process_batch(
     await sender.flush()
 
 
-def key_of(record: BaseModel) -> bytes:
-    return str(record.id).encode("utf-8")
+def key_of(record: CleanArticle) -> bytes:
+    return record.id.encode("utf-8")
 
 
 async def transform_each(
@@ -219,7 +218,11 @@ class Sender:
         while self._pending:
             pending, self._pending = self._pending, []
             results = await asyncio.gather(*(p.future for p in pending), return_exceptions=True)
-            failed = [(p, r) for p, r in zip(pending, results, strict=True) if is_error(r)]
+            failed = [
+                (p, r)
+                for p, r in zip(pending, results, strict=True)
+                if isinstance(r, BaseException)
+            ]
             for item, error in failed:
                 if is_retriable(error) or item.on_behalf_of is None:
                     log.warning("send to %s failed (%s), retrying", item.topic, error)
@@ -227,11 +230,7 @@ class Sender:
                     delay = min(delay * 2, 10.0)
                     await self.send(item.topic, item.key, item.value, item.on_behalf_of)
                 else:
-                    await self.dead_letter(item.on_behalf_of, error)  # type: ignore[arg-type]
-
-
-def is_error(result: object) -> bool:
-    return isinstance(result, BaseException)
+                    await self.dead_letter(item.on_behalf_of, error)
 
 
 def is_retriable(error: object) -> bool:

@@ -93,8 +93,8 @@ async def store_batch(events: Sequence[EventT], database: Database, sender: Send
             await sender.dead_letter(message, error)
             continue
         received.append((message, Stored(article, message.partition, message.offset)))
-    for message, error in await database.store(received):
-        await sender.dead_letter(message, error)
+    for message, refusal in await database.store(received):
+        await sender.dead_letter(message, refusal)
     await sender.flush()
 
 
@@ -110,9 +110,5 @@ def build(settings: Settings) -> faust.App:
         batches = stream.take_events(settings.sink_batch_size, within=settings.batch_within_s)
         async for events in batches:
             await guarded(store_batch(events, database, sender))
-
-    @app.on_stop.connect
-    async def close_database(app: faust.App, **kwargs: Any) -> None:
-        await database.close()
 
     return app
