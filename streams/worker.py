@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from importlib import import_module
 
 import faust
 
@@ -12,16 +13,19 @@ from streams.config import Settings
 from streams.topics import create_topics
 
 
-def builders() -> dict[str, Callable[[Settings], faust.App]]:
-    from streams.agents import clean, entities, quotes
-    from streams.sink import agent as sink
+# Each stage's module, imported only by its own workers (the entities stage loads spaCy).
+STAGE_MODULES = {
+    "clean": "streams.agents.clean",
+    "entities": "streams.agents.entities",
+    "quotes": "streams.agents.quotes",
+    "sink": "streams.sink.agent",
+}
 
-    return {
-        "clean": clean.build,
-        "entities": entities.build,
-        "quotes": quotes.build,
-        "sink": sink.build,
-    }
+
+def build_app(stage: str, settings: Settings) -> faust.App:
+    """Return the Faust app of `stage`."""
+    build: Callable[[Settings], faust.App] = import_module(STAGE_MODULES[stage]).build
+    return build(settings)
 
 
 def run_worker(stage: str, settings: Settings, wait_s: float = 60.0) -> int:
@@ -32,7 +36,7 @@ def run_worker(stage: str, settings: Settings, wait_s: float = 60.0) -> int:
     create_topics(settings.kafka_bootstrap, settings.partitions, settings.replication_factor)
     if stage == "sink":
         migrate_when_reachable(settings, wait_s)
-    app = builders()[stage](settings)
+    app = build_app(stage, settings)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()
     return 0
