@@ -1,7 +1,7 @@
 """Read articles from files, folders and stdin as RawArticle JSON messages (pure, no Kafka).
 
 Accepted: `.json` (one RawArticle object, or an array of them), `.jsonl`/`.ndjson` (one per
-line), `.txt`/`.text`/`.md` (plain text; the id is the file name without its suffix),
+line), `.txt`/`.text` (plain text; the id is the file name without its suffix),
 `.html`/`.htm` (HTML; id likewise), folders (every such file below them, in name order), and
 `-` for stdin (JSON lines when it starts with `{` or `[`, else one plain-text article).
 """
@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 JSON_SUFFIXES = {".json"}
 JSON_LINES_SUFFIXES = {".jsonl", ".ndjson"}
-TEXT_SUFFIXES = {".txt", ".text", ".md"}
+TEXT_SUFFIXES = {".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
 KNOWN_SUFFIXES = JSON_SUFFIXES | JSON_LINES_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -25,11 +26,7 @@ MALFORMED = b'{"id": "broken-json", "text": "an article cut off in the midd'
 
 
 def seed_ids() -> list[str]:
-    return sorted(
-        json.loads(path.read_text())["id"]
-        for path in SEEDS.glob("*.json")
-        if path.name != "expected.json"
-    )
+    return sorted(json.loads(path.read_text())["id"] for path in SEEDS.glob("*.json"))
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +97,7 @@ def test_seeds_land_in_postgres_once_each_with_entities_and_quotes(
 def test_seed_facts_a_reader_checks_are_in_the_database(
     pipeline: tuple[Services, Workers], db: psycopg.Connection
 ) -> None:
-    expected = json.loads((SEEDS / "expected.json").read_text())
+    expected = json.loads((Path(__file__).parent / "seed_facts.json").read_text())
     ids = sorted(expected)
     assert wait_until(lambda: len(stored_ids(db, ids)) == len(ids), timeout=300)
     for article_id, facts in expected.items():
