@@ -12,7 +12,6 @@ from streams.clients import kafka_reachable, kafka_unreachable
 from streams.config import Settings
 from streams.topics import create_topics
 
-
 # Each stage's module, imported only by its own workers (the entities stage loads spaCy).
 STAGE_MODULES = {
     "clean": "streams.agents.clean",

@@ -18,10 +18,7 @@ Received = tuple[RawArticle, int | None]
 
 def clean_all(received: Sequence[Received]) -> list[CleanArticle]:
     """Clean each article, stamping when it was published to Kafka."""
-    return [
-        clean_article(raw).model_copy(update={"published_ms": published_ms})
-        for raw, published_ms in received
-    ]
+    return [clean_article(raw, published_ms) for raw, published_ms in received]
 
 
 def build(settings: Settings) -> faust.App:

@@ -25,9 +25,7 @@ def test_a_text_file_becomes_an_article_named_after_the_file(tmp_path: Path) -> 
 def test_html_json_and_jsonl_files_in_a_folder_are_read_in_name_order(tmp_path: Path) -> None:
     (tmp_path / "b.html").write_text("<p>Hi</p>")
     (tmp_path / "a.json").write_text(json.dumps({"id": "a", "text": "A."}))
-    (tmp_path / "c.jsonl").write_text(
-        '{"id": "c1", "text": "C."}\n\n{"id": "c2", "text": "D."}\n'
-    )
+    (tmp_path / "c.jsonl").write_text('{"id": "c1", "text": "C."}\n\n{"id": "c2", "text": "D."}\n')
     (tmp_path / "notes.csv").write_text("ignored")
     assert [v["id"] for v in values([str(tmp_path)])] == ["a", "b", "c1", "c2"]
 

@@ -1,0 +1,244 @@
+"""Named entities and sentences of article bodies: the one stage that runs spaCy.
+
+spaCy's entity spans become mentions (trimmed to the name), mentions of one referent are
+merged into one Entity under its longest full name. Everything after the parse is pure
+functions over plain data, testable without a model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from schemas.articles import CleanArticle, EntitiesArticle, Entity, Mention, Span
+
+# Entity labels newsflow keeps; dates, numbers and money are not referents.
+ENTITY_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART",
+     "LANGUAGE"}
+)  # fmt: skip
+
+# Labels a bare surname can carry when spaCy's small model mislabels it ("Wang told Choe").
+_SHORT_FORM_LABELS = frozenset({"PERSON", "ORG"})
+
+# Characters trimmed from either end of a mention: spaces, quotes, brackets, separators.
+_EDGE_CHARS = " \t\n\"'“”‘’`()[]{}<>,;:!?*|-–—"
+
+# A leading article or honorific: "the United States", "Mr Wang", "Dr. Jane Doe".
+_LEADING_WORD = re.compile(r"(?:the|The|THE|Mr|Mrs|Ms|Mx|Dr|Prof|Sir|Dame)\.?\s+")
+
+# A trailing possessive: "North Korea's", "Wang’s".
+_POSSESSIVE = re.compile(r"['’][sS]$")
+
+# A lowercase hyphenated tail spaCy cut off a name: "Choe Son|-hui".
+_HYPHEN_TAIL = re.compile(r"(?:-[a-z]+)+")
+
+# Whitespace runs, to collapse inside names.
+_WHITESPACE = re.compile(r"\s+")
+
+# Blank lines: a sentence never runs across paragraphs.
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+@dataclass(frozen=True)
+class RawMention:
+    """One entity span of a body, trimmed to the name: offsets, surface text and label."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink [start, end) of text to the name: no leading "the"/honorific, possessive or edges."""
+    while True:
+        before = (start, end)
+        while start < end and text[start] in _EDGE_CHARS:
+            start += 1
+        while end > start and text[end - 1] in _EDGE_CHARS:
+            end -= 1
+        leading = _LEADING_WORD.match(text, start, end)
+        if leading and leading.end() < end:
+            start = leading.end()
+        possessive = _POSSESSIVE.search(text, start, end)
+        if possessive and possessive.start() > start:
+            end = possessive.start()
+        if (start, end) == before:
+            return start, end
+
+
+def normalise_name(text: str) -> str:
+    """Return an entity's name as text: trimmed like a mention, whitespace collapsed."""
+    start, end = trim_span(text, 0, len(text))
+    return _WHITESPACE.sub(" ", text[start:end])
+
+
+def name_key(name: str) -> str:
+    """Return the key under which spellings of one name match ("Choe Son-hui" = "choe son hui")."""
+    return _WHITESPACE.sub(" ", name.casefold().replace("-", " ").replace(".", "")).strip()
+
+
+def extend_hyphen_tail(text: str, end: int) -> int:
+    """Return end moved past a lowercase hyphenated tail ("Choe Son" + "-hui")."""
+    tail = _HYPHEN_TAIL.match(text, end)
+    return tail.end() if tail else end
+
+
+def doc_mentions(doc: Doc) -> list[RawMention]:
+    """Return the doc's entity spans of the kept labels as trimmed mentions, in text order."""
+    text = doc.text
+    mentions: list[RawMention] = []
+    for ent in doc.ents:
+        if ent.label_ not in ENTITY_LABELS:
+            continue
+        end = ent.end_char
+        if ent.label_ == "PERSON":
+            end = extend_hyphen_tail(text, end)
+        start, end = trim_span(text, ent.start_char, end)
+        if start < end and any(ch.isalpha() for ch in text[start:end]):
+            mentions.append(RawMention(start, end, text[start:end], ent.label_))
+    return mentions
+
+
+def majority_label(mentions: Sequence[RawMention]) -> str:
+    """Return the most common label of mentions; ties go to the label seen first."""
+    counts = Counter(m.label for m in mentions)
+    best = max(counts.values())
+    return next(m.label for m in mentions if counts[m.label] == best)
+
+
+def group_by_name(mentions: Sequence[RawMention]) -> list[list[RawMention]]:
+    """Group mentions whose names match by name_key, groups in order of first mention."""
+    groups: dict[str, list[RawMention]] = {}
+    for mention in sorted(mentions, key=lambda m: m.start):
+        groups.setdefault(name_key(normalise_name(mention.text)), []).append(mention)
+    return list(groups.values())
+
+
+def short_form_targets(short: str, full_names: Sequence[str]) -> list[int]:
+    """Return the indexes of the full names that the name key `short` abbreviates.
+
+    A short form is the last word(s) of a longer name ("wang" -> "wang yi"); failing that,
+    a single word that opens one (surname-first names: "kim" -> "kim jong un").
+    """
+    words = short.split()
+    suffix: list[int] = []
+    prefix: list[int] = []
+    for index, full in enumerate(full_names):
+        full_words = full.split()
+        if len(full_words) <= len(words):
+            continue
+        if full_words[-len(words) :] == words:
+            suffix.append(index)
+        elif len(words) == 1 and full_words[0] == words[0]:
+            prefix.append(index)
+    return suffix or prefix
+
+
+def nearest_group(position: int, candidates: Sequence[list[RawMention]]) -> int:
+    """Return the candidate group with the closest mention before position (else the first)."""
+    best_index, best_start = 0, -1
+    for index, group in enumerate(candidates):
+        before = [m.start for m in group if m.start < position]
+        if before and max(before) > best_start:
+            best_index, best_start = index, max(before)
+    if best_start < 0:
+        return min(range(len(candidates)), key=lambda i: candidates[i][0].start)
+    return best_index
+
+
+def merge_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
+    """Move mentions of a bare surname into the PERSON group of the full name it shortens.
+
+    Each mention goes to the full name mentioned closest before it, so two people who
+    share a surname keep their own mentions.
+    """
+    keys = [name_key(normalise_name(g[0].text)) for g in groups]
+    labels = [majority_label(g) for g in groups]
+    persons = [i for i, label in enumerate(labels) if label == "PERSON"]
+    merged: list[list[RawMention]] = [list(g) for g in groups]
+    for index, group in enumerate(groups):
+        if labels[index] not in _SHORT_FORM_LABELS:
+            continue
+        targets = [persons[t] for t in short_form_targets(keys[index], [keys[p] for p in persons])]
+        targets = [t for t in targets if t != index]
+        if not targets:
+            continue
+        merged[index] = []
+        for mention in group:
+            chosen = targets[nearest_group(mention.start, [groups[t] for t in targets])]
+            merged[chosen].append(mention)
+    return [sorted(g, key=lambda m: m.start) for g in merged if g]
+
+
+def canonical_name(mentions: Sequence[RawMention]) -> str:
+    """Return the longest normalised name of mentions; ties go to the most frequent, then first."""
+    names = [normalise_name(m.text) for m in mentions]
+    counts = Counter(names)
+    return max(names, key=lambda n: (len(n), counts[n], -names.index(n)))
+
+
+def to_entity(mentions: Sequence[RawMention]) -> Entity:
+    """Build one Entity from the mentions of one referent."""
+    name = canonical_name(mentions)
+    aliases: list[str] = []
+    for mention in mentions:
+        alias = normalise_name(mention.text)
+        if alias != name and alias not in aliases:
+            aliases.append(alias)
+    return Entity(
+        name=name,
+        label=majority_label(mentions),
+        mentions=[Mention(start=m.start, end=m.end, text=m.text) for m in mentions],
+        aliases=aliases,
+    )
+
+
+def merge_mentions(mentions: Sequence[RawMention]) -> list[Entity]:
+    """Merge mentions of one referent into entities, in order of first mention."""
+    groups = merge_short_forms(group_by_name(mentions))
+    return [to_entity(g) for g in sorted(groups, key=lambda g: g[0].start)]
+
+
+def extract_entities(doc: Doc) -> list[Entity]:
+    """Return the doc's named entities, mentions of one referent merged."""
+    return merge_mentions(doc_mentions(doc))
+
+
+def sentence_spans(doc: Doc) -> list[Span]:
+    """Return the doc's sentences as body spans, whitespace trimmed, split at paragraph breaks."""
+    text = doc.text
+    spans: list[Span] = []
+    for sent in doc.sents:
+        start = sent.start_char
+        pieces = [*_PARAGRAPH_BREAK.finditer(text, start, sent.end_char)]
+        bounds = [start, *(p for m in pieces for p in (m.start(), m.end())), sent.end_char]
+        for piece_start, piece_end in zip(bounds[::2], bounds[1::2], strict=True):
+            stripped = text[piece_start:piece_end]
+            left = len(stripped) - len(stripped.lstrip())
+            right = len(stripped.rstrip())
+            if right > left:
+                spans.append(Span(start=piece_start + left, end=piece_start + right))
+    return spans
+
+
+def annotate(
+    articles: Sequence[CleanArticle], nlp: Language, batch_size: int = 32
+) -> list[EntitiesArticle]:
+    """Parse the bodies with nlp in batches and attach entities and sentences.
+
+    The only place newsflow runs spaCy; its cost is nlp.pipe over the bodies.
+    """
+    docs = nlp.pipe([a.body for a in articles], batch_size=batch_size)
+    return [
+        EntitiesArticle.model_validate(
+            {**dict(article), "entities": extract_entities(doc), "sentences": sentence_spans(doc)}
+        )
+        for article, doc in zip(articles, docs, strict=True)
+    ]

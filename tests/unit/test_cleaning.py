@@ -1,0 +1,311 @@
+"""Cleaning splits page furniture off an article's text and keeps its paragraphs intact."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas.articles import CleanArticle, RawArticle
+from streams.nlp.cleaning import (
+    EmptyArticleError,
+    clean_article,
+    clean_text,
+    find_headline,
+    is_boilerplate_line,
+    parse_byline,
+    split_blocks,
+    split_caption,
+    split_trailing_agency,
+    strip_dateline,
+)
+
+STORY = "\n\n".join(
+    [
+        "Harbour town votes to rebuild its flooded sea wall",
+        "A fisherman walks past the broken sea wall in Port Ellery on May 2, 2024. - Reuters",
+        "By Jane Doe",
+        "PORT ELLERY: Residents of the harbour town voted on Tuesday to rebuild the sea wall "
+        "that failed during last winter's storms, ending a year of argument over the cost.",
+        "Advertisement",
+        "The council said the work would start in the spring and take two years to finish.",
+        "Read more: Storm season arrives early on the coast",
+        '"We cannot wait for the next flood to decide," the mayor told a packed town hall meeting.',
+        "The town will borrow most of the money from the regional development bank. - AFP",
+        "Follow us on our official WhatsApp channel for breaking news alerts!",
+        "Most Popular",
+        "Ferry services cut for the winter\nLocal bakery wins national prize\n",
+    ]
+)
+
+
+def clean(text: str, title: str | None = None) -> CleanArticle:
+    return clean_article(RawArticle(id="a1", text=text, title=title))
+
+
+def test_first_short_line_without_end_punctuation_is_the_headline() -> None:
+    article = clean(STORY)
+    assert article.headline == "Harbour town votes to rebuild its flooded sea wall"
+
+
+def test_given_title_is_the_headline_and_its_repeat_leaves_the_body() -> None:
+    article = clean(STORY, title="Town to rebuild sea wall")
+    assert article.headline == "Town to rebuild sea wall"
+    assert "Harbour town votes" not in article.body
+
+
+def test_dateline_is_split_off_the_first_paragraph() -> None:
+    article = clean(STORY)
+    assert article.dateline == "PORT ELLERY"
+    assert article.body.startswith("Residents of the harbour town voted on Tuesday")
+
+
+def test_photo_caption_signed_by_an_agency_moves_to_captions() -> None:
+    article = clean(STORY)
+    assert "fisherman walks past" not in article.body
+    assert article.captions == [
+        "A fisherman walks past the broken sea wall in Port Ellery on May 2, 2024."
+    ]
+    assert "Reuters" in article.credits
+
+
+def test_byline_moves_to_byline() -> None:
+    article = clean(STORY)
+    assert article.byline == "Jane Doe"
+    assert "By Jane Doe" not in article.body
+
+
+def test_boilerplate_lines_are_removed_and_recorded() -> None:
+    article = clean(STORY)
+    removed = article.removed
+    for line in (
+        "Advertisement",
+        "Read more: Storm season arrives early on the coast",
+        "Follow us on our official WhatsApp channel for breaking news alerts!",
+    ):
+        assert line not in article.body
+        assert line in removed
+
+
+def test_other_stories_after_a_marker_line_are_cut_with_the_marker() -> None:
+    article = clean(STORY)
+    assert "Most Popular" not in article.body
+    assert "Ferry services" not in article.body
+    assert "Local bakery wins national prize" in article.removed
+
+
+def test_trailing_agency_credit_leaves_the_last_paragraph() -> None:
+    article = clean(STORY)
+    assert article.body.endswith("from the regional development bank.")
+    assert "AFP" in article.credits
+
+
+def test_kept_paragraphs_are_byte_identical_and_joined_by_blank_lines() -> None:
+    article = clean(STORY)
+    assert article.body.split("\n\n") == [
+        "Residents of the harbour town voted on Tuesday to rebuild the sea wall that failed "
+        "during last winter's storms, ending a year of argument over the cost.",
+        "The council said the work would start in the spring and take two years to finish.",
+        '"We cannot wait for the next flood to decide," the mayor told a packed town hall meeting.',
+        "The town will borrow most of the money from the regional development bank.",
+    ]
+
+
+def test_content_hash_is_the_sha256_of_the_body() -> None:
+    article = clean(STORY)
+    assert article.content_hash == hashlib.sha256(article.body.encode()).hexdigest()
+
+
+def test_metadata_is_copied_through() -> None:
+    when = datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
+    article = clean_article(
+        RawArticle(
+            id="a7",
+            text=STORY,
+            url="https://example.org/a7",
+            source="example",
+            published_at=when,
+            language="en",
+        ),
+        published_ms=1_714_642_200_000,
+    )
+    assert (article.id, article.url, article.source, article.language) == (
+        "a7",
+        "https://example.org/a7",
+        "example",
+        "en",
+    )
+    assert article.published_at == when
+    assert article.published_ms == 1_714_642_200_000
+
+
+def test_nul_characters_and_surrounding_space_are_dropped() -> None:
+    article = clean("  The river rose\x00 two metres overnight in the valley towns.  \r\n")
+    assert article.body == "The river rose two metres overnight in the valley towns."
+
+
+def test_article_with_nothing_left_raises_a_one_line_error() -> None:
+    with pytest.raises(
+        EmptyArticleError, match=r"^article a1 has no body text left after cleaning$"
+    ):
+        clean("Advertisement\n\nSubscribe\n\nShare")
+
+
+def test_empty_article_error_is_a_value_error() -> None:
+    assert issubclass(EmptyArticleError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "dateline", "rest"),
+    [
+        ("BEIJING: China said on Monday it would cut tariffs.", "BEIJING", "China said"),
+        (
+            "NAIROBI, March 3 (Reuters) - Kenya's central bank held rates steady.",
+            "NAIROBI, March 3 (Reuters)",
+            "Kenya's central bank",
+        ),
+        ("LONDON — Shares fell sharply in early trade.", "LONDON", "Shares fell"),
+        ("WASHINGTON (AP) — The Senate passed the bill late on Friday.", "WASHINGTON (AP)", "The"),
+    ],
+)
+def test_datelines_of_the_common_wire_styles(paragraph: str, dateline: str, rest: str) -> None:
+    found, remainder = strip_dateline(paragraph)
+    assert found == dateline
+    assert remainder.startswith(rest)
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "US-China trade talks resumed on Monday in Geneva.",
+        "BREAKING: The minister has resigned after the vote.",
+        "Officials said the road would reopen soon.",
+    ],
+)
+def test_text_that_only_looks_like_a_dateline_stays(paragraph: str) -> None:
+    assert strip_dateline(paragraph) == (None, paragraph)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Advertisement",
+        "Read more: Five things to know about the budget",
+        "RELATED: Council approves new parking rules",
+        "Sign up for our morning newsletter",
+        "Follow us on Twitter",
+        "© 2024 Example Media Ltd. All rights reserved.",
+        "Reporting by Jane Doe; Editing by John Roe",
+        "Share this article",
+        "Image 3 of 12",
+    ],
+)
+def test_boilerplate_lines(line: str) -> None:
+    assert is_boilerplate_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The council said the work would start in the spring.",
+        "Read the full report, she said, before judging the plan.",
+        "Following the vote, the mayor thanked the volunteers.",
+    ],
+)
+def test_article_sentences_are_not_boilerplate(line: str) -> None:
+    assert not is_boilerplate_line(line)
+
+
+def test_caption_with_photo_credit_splits_into_caption_and_credit() -> None:
+    assert split_caption("Crowds gather outside the court. Photo: Jane Doe") == (
+        "Crowds gather outside the court.",
+        "Photo: Jane Doe",
+    )
+
+
+def test_a_sentence_ending_in_credit_talk_is_not_a_caption() -> None:
+    assert split_caption("Banks tightened their lending terms for credit: it fell 5%.") is None
+
+
+def test_trailing_agency_sign_offs() -> None:
+    assert split_trailing_agency("The talks end on Friday. - AFP") == (
+        "The talks end on Friday.",
+        "AFP",
+    )
+    assert split_trailing_agency("The talks end on Friday. (Reuters)") == (
+        "The talks end on Friday.",
+        "Reuters",
+    )
+    assert split_trailing_agency("The talks end on Friday.") is None
+
+
+def test_bylines() -> None:
+    assert parse_byline("By Jane Doe") == "Jane Doe"
+    assert parse_byline("By Jane Doe On 11/13/19 at 4:00 PM EST") == "Jane Doe"
+    assert parse_byline("By Friday the river had fallen back below the bridge.") is None
+
+
+def test_dump_lines_are_blocks_and_hard_wrapped_lines_are_one() -> None:
+    dump = "Home\nNews\nThe first paragraph ends here.\nThe second one ends here."
+    assert split_blocks(dump) == [
+        "Home",
+        "News",
+        "The first paragraph ends here.",
+        "The second one ends here.",
+    ]
+    wrapped = (
+        "The committee met for six hours on Thursday and agreed\n"
+        "to publish its findings before the end of the month\n"
+        "once the lawyers have read them."
+    )
+    assert split_blocks(wrapped) == [wrapped]
+
+
+def test_headline_is_the_longest_headline_like_line_before_the_body() -> None:
+    lead = ["Home", "World News", "Rivers burst their banks across the northern plains", "Share"]
+    assert find_headline(lead) == "Rivers burst their banks across the northern plains"
+
+
+def test_page_furniture_before_the_first_paragraph_is_removed() -> None:
+    parts = clean_text(
+        "Home\nBusiness\nMarkets\nStocks slide as oil jumps\nNovember 18, 2019\nShare\n\n"
+        "Stocks fell on Monday as oil prices jumped after the pipeline closed.\n\n"
+        "Analysts expect more volatility this week as traders wait for the rate decision."
+    )
+    assert parts.headline == "Stocks slide as oil jumps"
+    assert parts.paragraphs[0].startswith("Stocks fell on Monday")
+    assert {"Home", "Business", "Markets", "Share"} <= set(parts.removed)
+
+
+def test_inline_related_box_is_removed_but_the_article_goes_on() -> None:
+    parts = clean_text(
+        "The first paragraph of the story explains what happened on the bridge this morning.\n\n"
+        "Related Stories\n"
+        "Bridge closed for repairs\n"
+        "Traffic chaos in the city centre\n\n"
+        "The second paragraph of the story gives the reaction of the commuters who were stuck.\n\n"
+        "The third paragraph says when the bridge is expected to reopen to cars and buses."
+    )
+    assert len(parts.paragraphs) == 3
+    assert "Bridge closed for repairs" in parts.removed
+
+
+def test_html_wins_over_text_and_script_and_style_never_reach_the_body() -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {n} of the report describes the new harbour wall and who will pay "
+        f"for the work over the coming years.</p>"
+        for n in range(1, 6)
+    )
+    html = (
+        "<html><head><title>Harbour wall report</title><style>p { color: red }</style>"
+        "<script>var tracking = 'do not keep';</script></head><body>"
+        f"<article><h1>Harbour wall report</h1>{paragraphs}</article>"
+        "<script>console.log('late script');</script></body></html>"
+    )
+    article = clean_article(RawArticle(id="h1", html=html, text="ignored plain text body"))
+    assert "Paragraph 1 of the report" in article.body
+    assert "Paragraph 5 of the report" in article.body
+    assert "ignored plain text" not in article.body
+    assert "tracking" not in article.body and "color" not in article.body
+    assert article.headline == "Harbour wall report"

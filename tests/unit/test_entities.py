@@ -1,0 +1,213 @@
+"""Entity extraction names each referent once, with every place the body mentions it.
+
+Docs are built by hand on a blank English pipeline, as spaCy's own tests do: no model.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from schemas.articles import CleanArticle
+from streams.nlp.entities import (
+    RawMention,
+    annotate,
+    extract_entities,
+    merge_mentions,
+    name_key,
+    normalise_name,
+    sentence_spans,
+)
+
+
+@pytest.fixture(scope="module")
+def blank() -> Language:
+    return spacy.blank("en")
+
+
+def make_doc(nlp: Language, text: str, ents: list[tuple[str, str]]) -> Doc:
+    """Tokenise text and mark each (surface, label) at its next occurrence as an entity."""
+    doc = nlp.make_doc(text)
+    spans = []
+    position = 0
+    for surface, label in ents:
+        start = text.index(surface, position)
+        span = doc.char_span(start, start + len(surface), label=label)
+        assert span is not None, f"{surface!r} does not align with tokens"
+        spans.append(span)
+        position = start + len(surface)
+    doc.ents = spans
+    return doc
+
+
+def mention(text: str, surface: str, label: str, occurrence: int = 0) -> RawMention:
+    starts = [m.start() for m in re.finditer(re.escape(surface), text)]
+    start = starts[occurrence]
+    return RawMention(start, start + len(surface), surface, label)
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("the United States", "United States"),
+        ("The Hague", "Hague"),
+        ("North Korea's", "North Korea"),
+        ("Wang’s", "Wang"),
+        ('"Acme Corp,', "Acme Corp"),
+        ("Choe  Son\nHui", "Choe Son Hui"),
+        ("Mr Wang", "Wang"),
+        ("(KCNA)", "KCNA"),
+    ],
+)
+def test_normalise_name(raw: str, name: str) -> None:
+    assert normalise_name(raw) == name
+
+
+def test_spellings_of_one_name_share_a_key() -> None:
+    assert name_key("Choe Son-hui") == name_key("Choe Son Hui") == name_key("CHOE SON HUI")
+    assert name_key("U.S.") == name_key("US")
+
+
+def test_surname_mentions_join_the_full_name(blank: Language) -> None:
+    text = "Foreign Minister Wang Yi met his counterpart. Wang said talks went well."
+    doc = make_doc(blank, text, [("Wang Yi", "PERSON"), ("Wang", "PERSON")])
+    [entity] = extract_entities(doc)
+    assert entity.name == "Wang Yi"
+    assert entity.label == "PERSON"
+    assert [m.text for m in entity.mentions] == ["Wang Yi", "Wang"]
+    assert entity.aliases == ["Wang"]
+
+
+def test_mention_offsets_point_into_the_body(blank: Language) -> None:
+    text = "Officials in the United States and North Korea's envoy spoke."
+    doc = make_doc(blank, text, [("the United States", "GPE"), ("North Korea's", "GPE")])
+    entities = extract_entities(doc)
+    assert [e.name for e in entities] == ["United States", "North Korea"]
+    for entity in entities:
+        for m in entity.mentions:
+            assert text[m.start : m.end] == m.text
+
+
+def test_hyphen_and_space_spellings_are_one_person() -> None:
+    text = "Choe Son-hui arrived. Later CHOE SON HUI and Choe Son Hui left."
+    entities = merge_mentions(
+        [
+            mention(text, "Choe Son-hui", "PERSON"),
+            mention(text, "CHOE SON HUI", "PERSON"),
+            mention(text, "Choe Son Hui", "PERSON"),
+        ]
+    )
+    assert len(entities) == 1
+    assert entities[0].name == "Choe Son-hui"
+    assert entities[0].aliases == ["CHOE SON HUI", "Choe Son Hui"]
+
+
+def test_canonical_name_is_the_longest_form() -> None:
+    text = "Smith spoke first. Then Anna Smith spoke again."
+    [entity] = merge_mentions(
+        [mention(text, "Smith", "PERSON"), mention(text, "Anna Smith", "PERSON")]
+    )
+    assert entity.name == "Anna Smith"
+    assert [m.start for m in entity.mentions] == sorted(m.start for m in entity.mentions)
+
+
+def test_label_is_the_majority_vote() -> None:
+    text = "Acme rose. Acme fell. Acme closed."
+    [entity] = merge_mentions(
+        [
+            mention(text, "Acme", "ORG", 0),
+            mention(text, "Acme", "PERSON", 1),
+            mention(text, "Acme", "ORG", 2),
+        ]
+    )
+    assert entity.label == "ORG"
+
+
+def test_a_surname_the_model_labelled_org_still_joins_the_person() -> None:
+    text = "Kim Jong-un visited. Later Kim told reporters, and Kim left."
+    entities = merge_mentions(
+        [
+            mention(text, "Kim Jong-un", "PERSON"),
+            mention(text, "Kim", "ORG", 1),
+            mention(text, "Kim", "PERSON", 2),
+        ]
+    )
+    assert [(e.name, e.label, len(e.mentions)) for e in entities] == [("Kim Jong-un", "PERSON", 3)]
+
+
+def test_a_shared_surname_goes_to_the_person_named_just_before() -> None:
+    text = "John Smith spoke. Smith left. Then Mary Smith arrived. Smith sat down."
+    entities = merge_mentions(
+        [
+            mention(text, "John Smith", "PERSON"),
+            mention(text, "Smith", "PERSON", 1),
+            mention(text, "Mary Smith", "PERSON"),
+            mention(text, "Smith", "PERSON", 3),
+        ]
+    )
+    by_name = {e.name: [m.start for m in e.mentions] for e in entities}
+    assert by_name == {
+        "John Smith": [0, text.index("Smith left")],
+        "Mary Smith": [text.index("Mary Smith"), text.index("Smith sat")],
+    }
+
+
+def test_places_are_not_merged_into_people() -> None:
+    text = "George Washington was born here. Washington is the capital."
+    entities = merge_mentions(
+        [mention(text, "George Washington", "PERSON"), mention(text, "Washington", "GPE", 1)]
+    )
+    assert [e.name for e in entities] == ["George Washington", "Washington"]
+
+
+def test_only_referent_labels_are_kept(blank: Language) -> None:
+    text = "Acme hired 200 people in Paris on Monday."
+    doc = make_doc(
+        blank, text, [("Acme", "ORG"), ("200", "CARDINAL"), ("Paris", "GPE"), ("Monday", "DATE")]
+    )
+    assert [(e.name, e.label) for e in extract_entities(doc)] == [("Acme", "ORG"), ("Paris", "GPE")]
+
+
+def test_hyphenated_given_name_cut_by_the_model_is_restored(blank: Language) -> None:
+    text = "Choe Son-hui met Wang on Sunday."
+    doc = blank.make_doc(text)
+    span = doc.char_span(0, len("Choe Son"), label="PERSON")
+    assert span is not None
+    doc.ents = [span]
+    [entity] = extract_entities(doc)
+    assert entity.name == "Choe Son-hui"
+
+
+def test_sentences_are_trimmed_and_never_cross_a_paragraph(blank: Language) -> None:
+    text = "First one here. Second one\n\nruns on. Third."
+    doc = blank.make_doc(text)
+    for token in doc:
+        token.is_sent_start = token.i == 0 or token.text in ("Second", "Third")
+    spans = [text[s.start : s.end] for s in sentence_spans(doc)]
+    assert spans == ["First one here.", "Second one", "runs on.", "Third."]
+
+
+def test_annotate_runs_the_pipeline_once_over_all_bodies() -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(  # type: ignore[attr-defined]
+        [
+            {"label": "PERSON", "pattern": "Wang Yi"},
+            {"label": "PERSON", "pattern": "Wang"},
+            {"label": "GPE", "pattern": "Beijing"},
+        ]
+    )
+    articles = [
+        CleanArticle(id="1", body="Wang Yi flew to Beijing. Wang spoke.", content_hash="x"),
+        CleanArticle(id="2", body="Nothing to see here.", content_hash="y", headline="Quiet"),
+    ]
+    first, second = annotate(articles, nlp, batch_size=1)
+    assert [(e.name, len(e.mentions)) for e in first.entities] == [("Wang Yi", 2), ("Beijing", 1)]
+    assert len(first.sentences) == 2
+    assert second.entities == [] and second.headline == "Quiet"
+    assert (first.id, first.body, first.content_hash) == ("1", articles[0].body, "x")

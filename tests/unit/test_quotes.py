@@ -1,0 +1,270 @@
+"""Quote extraction finds what the article reports being said, and who said it.
+
+Entities are written by hand (what the entities stage would hand over); sentences come from
+the fallback splitter, so no model runs here.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from schemas.articles import EntitiesArticle, Entity, Mention, Quote, Span
+from streams.nlp.quotes import add_quotes, extract_quotes, fallback_sentences
+
+
+def entity(body: str, name: str, label: str, *surfaces: str) -> Entity:
+    """Return an entity mentioned at every whole-word occurrence of name and surfaces."""
+    mentions = [
+        Mention(start=m.start(), end=m.end(), text=m.group())
+        for surface in (name, *surfaces)
+        for m in re.finditer(rf"\b{re.escape(surface)}\b", body)
+    ]
+    return Entity(name=name, label=label, mentions=sorted(mentions, key=lambda m: m.start))
+
+
+def quotes(body: str, *entities: Entity, sentences: list[Span] | None = None) -> list[Quote]:
+    found = extract_quotes(body, entities, sentences or [])
+    for quote in found:
+        assert body[quote.start : quote.end] == quote.text
+    return found
+
+
+def direct(found: list[Quote]) -> list[tuple[str, str | None]]:
+    return [(q.text, q.speaker) for q in found if q.kind == "direct"]
+
+
+def indirect(found: list[Quote]) -> list[tuple[str, str | None]]:
+    return [(q.text, q.speaker) for q in found if q.kind == "indirect"]
+
+
+def test_quote_then_name_and_cue() -> None:
+    body = 'Ana Lima opened the plant. "We will hire two hundred people," Lima said.'
+    found = quotes(body, entity(body, "Ana Lima", "PERSON", "Lima"))
+    assert direct(found) == [("We will hire two hundred people", "Ana Lima")]
+    assert found[0].cue == "said"
+
+
+def test_quote_then_cue_and_name() -> None:
+    body = '"The river is higher than last year," said Tom Berg, a local farmer.'
+    found = quotes(body, entity(body, "Tom Berg", "PERSON"))
+    assert direct(found) == [("The river is higher than last year", "Tom Berg")]
+
+
+def test_name_and_cue_before_the_quote() -> None:
+    body = 'Tom Berg said: "The river is higher than last year."'
+    assert direct(quotes(body, entity(body, "Tom Berg", "PERSON"))) == [
+        ("The river is higher than last year.", "Tom Berg")
+    ]
+
+
+def test_curly_quote_marks() -> None:
+    body = "“The talks went well and we will meet again,” Acme said."
+    assert direct(quotes(body, entity(body, "Acme", "ORG"))) == [
+        ("The talks went well and we will meet again", "Acme")
+    ]
+
+
+def test_organisation_named_after_the_quote() -> None:
+    body = 'The ministers "exchanged views on regional issues in depth," KCNA said, citing aides.'
+    assert direct(quotes(body, entity(body, "KCNA", "ORG"))) == [
+        ("exchanged views on regional issues in depth", "KCNA")
+    ]
+
+
+def test_he_is_the_nearest_person_who_is_not_an_object() -> None:
+    body = (
+        "Wang Yi met Choe Son Hui on Sunday. Wang told Choe the ties were strong.\n\n"
+        '"China is willing to deepen cooperation with its neighbour," he said.'
+    )
+    found = quotes(
+        body,
+        entity(body, "Wang Yi", "PERSON", "Wang"),
+        entity(body, "Choe Son Hui", "PERSON", "Choe"),
+    )
+    assert direct(found) == [
+        ("China is willing to deepen cooperation with its neighbour", "Wang Yi")
+    ]
+
+
+def test_she_skips_names_inside_quoted_speech() -> None:
+    body = (
+        'Mara Quist ran the shop. "Going to see Paul Dunn was a mistake," she said.\n\n'
+        '"I will not go back there again," she added.'
+    )
+    found = quotes(body, entity(body, "Mara Quist", "PERSON"), entity(body, "Paul Dunn", "PERSON"))
+    assert [speaker for _, speaker in direct(found)] == ["Mara Quist", "Mara Quist"]
+
+
+def test_they_is_the_nearest_organisation() -> None:
+    body = 'Acme Motors cut its forecast. "Demand has fallen in every market," they said.'
+    assert direct(quotes(body, entity(body, "Acme Motors", "ORG"))) == [
+        ("Demand has fallen in every market", "Acme Motors")
+    ]
+
+
+def test_the_ministry_is_the_organisation_whose_name_holds_the_noun() -> None:
+    body = (
+        "The Ministry of Health issued new rules. "
+        '"Hospitals must report every case within a day," the ministry said.'
+    )
+    found = quotes(body, entity(body, "Ministry of Health", "ORG"))
+    assert direct(found) == [
+        ("Hospitals must report every case within a day", "Ministry of Health")
+    ]
+
+
+def test_the_company_without_a_matching_organisation_is_unknown() -> None:
+    body = '"Sales will recover next year," the company said.'
+    assert direct(quotes(body)) == [("Sales will recover next year", None)]
+
+
+def test_quote_without_attribution_has_no_speaker() -> None:
+    body = 'The sign on the door read "closed until further notice" for a week.'
+    found = quotes(body)
+    assert direct(found) == [("closed until further notice", None)]
+    assert found[0].cue is None
+
+
+def test_scare_quotes_and_titles_are_not_quotes() -> None:
+    body = 'Critics called the plan a "disaster" and the film "Jaws" a classic.'
+    assert quotes(body) == []
+
+
+def test_a_quote_split_by_its_attribution_is_two_quotes_of_one_speaker() -> None:
+    body = 'Ana Lima spoke. "We will open in May," she said. "The staff are ready for it."'
+    found = quotes(body, entity(body, "Ana Lima", "PERSON"))
+    assert direct(found) == [
+        ("We will open in May", "Ana Lima"),
+        ("The staff are ready for it.", "Ana Lima"),
+    ]
+
+
+def test_a_quote_running_over_paragraphs_keeps_its_speaker() -> None:
+    body = (
+        'Tom Berg said: "The first part of my answer is about the river.\n\n'
+        '"The second part is about the bridge and the road," he added.'
+    )
+    found = quotes(body, entity(body, "Tom Berg", "PERSON"))
+    assert direct(found) == [
+        ("The first part of my answer is about the river.", "Tom Berg"),
+        ("The second part is about the bridge and the road", "Tom Berg"),
+    ]
+
+
+def test_attribution_at_the_end_of_a_multi_paragraph_quote_covers_its_start() -> None:
+    body = (
+        "Tom Berg spoke at length.\n\n"
+        '"The first part of my answer is about the river.\n\n'
+        '"The second part is about the bridge," Berg said.'
+    )
+    found = quotes(body, entity(body, "Tom Berg", "PERSON", "Berg"))
+    assert [speaker for _, speaker in direct(found)] == ["Tom Berg", "Tom Berg"]
+
+
+@pytest.mark.parametrize(
+    ("body", "text", "speaker"),
+    [
+        (
+            "Acme said that profits would double next year.",
+            "profits would double next year",
+            "Acme",
+        ),
+        ("Acme said profits would double next year.", "profits would double next year", "Acme"),
+        (
+            "Acme said on Monday that profits would double next year.",
+            "profits would double next year",
+            "Acme",
+        ),
+        (
+            "Acme told investors that profits would double next year.",
+            "profits would double next year",
+            "Acme",
+        ),
+        ("Profits will double next year, Acme said.", "Profits will double next year", "Acme"),
+        (
+            "According to Acme, profits will double next year.",
+            "profits will double next year",
+            "Acme",
+        ),
+        (
+            "Profits will double next year, according to Acme.",
+            "Profits will double next year",
+            "Acme",
+        ),
+    ],
+)
+def test_indirect_quotes(body: str, text: str, speaker: str) -> None:
+    found = quotes(body, entity(body, "Acme", "ORG"))
+    assert indirect(found) == [(text, speaker)]
+    assert found[0].cue is not None
+
+
+def test_indirect_clause_stops_before_a_trailing_source() -> None:
+    body = "KCNA said Monday the ministers had agreed on many issues, according to Yonhap."
+    found = quotes(body, entity(body, "KCNA", "ORG"), entity(body, "Yonhap", "ORG"))
+    assert indirect(found) == [("the ministers had agreed on many issues", "KCNA")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The two neighbours have maintained close ties for decades.",
+        "He was told to leave the building at once.",
+        "It cites threats it claims to face from its rivals.",
+    ],
+)
+def test_sentences_that_report_no_speech(body: str) -> None:
+    assert quotes(body) == []
+
+
+def test_a_sentence_with_a_direct_quote_is_not_also_indirect() -> None:
+    body = 'Acme said the plan was "a disaster for everyone involved in it".'
+    found = quotes(body, entity(body, "Acme", "ORG"))
+    assert [(q.kind, q.speaker) for q in found] == [("direct", "Acme")]
+
+
+def test_quotes_come_in_body_order_with_given_sentences() -> None:
+    body = 'Acme said sales rose sharply. "We are very pleased with that," Acme said.'
+    found = quotes(body, entity(body, "Acme", "ORG"), sentences=fallback_sentences(body))
+    assert [q.kind for q in found] == ["indirect", "direct"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'He said "this never closes and goes on',
+        '"" " "“ ” ” “',
+        "She said ”backwards quotes here“ today.",
+        '"\n\n"\n\n"',
+        "",
+    ],
+)
+def test_unbalanced_quote_marks_never_crash(body: str) -> None:
+    quotes(body)
+
+
+def test_many_unpaired_quote_marks_finish_fast() -> None:
+    body = ('word "' * 10_000) + "\n\n" + ("“ said he " * 10_000)
+    started = time.perf_counter()
+    extract_quotes(body, [], [])
+    assert time.perf_counter() - started < 1.0
+
+
+def test_add_quotes_keeps_the_article_and_adds_its_quotes() -> None:
+    body = '"We will hire two hundred people," Acme said.'
+    article = EntitiesArticle(
+        id="q1",
+        body=body,
+        content_hash="h",
+        headline="Hiring",
+        entities=[entity(body, "Acme", "ORG")],
+        sentences=[Span(start=0, end=len(body))],
+    )
+    enriched = add_quotes(article)
+    assert (enriched.id, enriched.headline, enriched.entities) == ("q1", "Hiring", article.entities)
+    assert [(q.text, q.speaker) for q in enriched.quotes] == [
+        ("We will hire two hundred people", "Acme")
+    ]
