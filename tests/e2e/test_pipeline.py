@@ -52,8 +52,12 @@ def settings_for(services: Services) -> Settings:
     return Settings(kafka_bootstrap=services.bootstrap, database_url=services.database_url)
 
 
-def stored_ids(conn: psycopg.Connection, ids: list[str]) -> list[str]:
-    rows = conn.execute("SELECT id FROM articles WHERE id = ANY(%s)", (ids,)).fetchall()
+def stored_ids(conn: psycopg.Connection, ids: list[str], since: object = None) -> list[str]:
+    """Return which of `ids` are stored (and written at or after `since`, when given)."""
+    rows = conn.execute(
+        "SELECT id FROM articles WHERE id = ANY(%s) AND stored_at >= coalesce(%s, '-infinity')",
+        (ids, since),
+    ).fetchall()
     return [row[0] for row in rows]
 
 
@@ -62,10 +66,11 @@ def test_seeds_land_in_postgres_once_each_with_entities_and_quotes(
 ) -> None:
     services, workers = pipeline
     ids = seed_ids()
+    (started,) = db.execute("SELECT now()").fetchone()
     report = publish([str(SEEDS)], settings_for(services), io.BytesIO())
     assert report.failed == [] and report.published == len(ids)
 
-    arrived = wait_until(lambda: len(stored_ids(db, ids)) == len(ids), timeout=300)
+    arrived = wait_until(lambda: len(stored_ids(db, ids, started)) == len(ids), timeout=300)
     assert arrived, (
         f"stored {stored_ids(db, ids)} of {ids}; workers: {workers.running()}\n"
         + "\n".join(workers.log_tail(name) for name in workers.processes)
@@ -157,15 +162,15 @@ def test_two_entities_workers_share_the_partitions(pipeline: tuple[Services, Wor
     services, _ = pipeline
 
     def assigned() -> list[int]:
+        """Count each member's partitions of the entities stage's consumer group."""
         admin = KafkaAdminClient(bootstrap_servers=services.bootstrap)
         try:
-            (group,) = admin.describe_consumer_groups(["newsflow-entities"])
+            group = admin.describe_groups(["newsflow-entities"])["newsflow-entities"]
         finally:
             admin.close()
         return [
-            len(member.member_assignment.partitions())
-            for member in group.members
-            if member.member_assignment
+            sum(len(tp["partitions"]) for tp in member["member_assignment"]["assigned_partitions"])
+            for member in group["members"]
         ]
 
     assert wait_until(lambda: len(assigned()) == 2 and all(assigned()), timeout=60), assigned()
