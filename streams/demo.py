@@ -19,7 +19,13 @@ def run_demo(settings: Settings, seeds: Path, start_workers: bool, timeout_s: fl
     ids = {item.key.decode() for item in read_inputs([str(seeds)], io.BytesIO()) if item.key}
     workers = None
     if start_workers:
-        workers = subprocess.Popen([sys.executable, "-m", "streams", "worker", "all"])
+        settings.stack_dir.mkdir(parents=True, exist_ok=True)
+        log_path = settings.stack_dir / "workers.log"
+        print(f"running every stage; worker logs in {log_path}", flush=True)
+        with log_path.open("ab") as log:
+            workers = subprocess.Popen(
+                [sys.executable, "-m", "streams", "worker", "all"], stdout=log, stderr=log
+            )
     try:
         report = publish([str(seeds)], settings, io.BytesIO())
         print(f"published {report.published} article(s) from {seeds} to articles.raw", flush=True)
