@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from importlib import import_module
@@ -27,11 +28,14 @@ def build_app(stage: str, settings: Settings) -> faust.App:
     return build(settings)
 
 
-def run_worker(stage: str, settings: Settings, wait_s: float = 60.0) -> int:
+def run_worker(stage: str, settings: Settings, wait_s: float = 30.0) -> int:
     """Prepare what the stage needs (broker, topics, tables), then run its worker."""
-    wait_for(lambda: kafka_reachable(settings.kafka_bootstrap), wait_s)
     if not kafka_reachable(settings.kafka_bootstrap):
-        raise kafka_unreachable(settings.kafka_bootstrap)
+        print(
+            f"waiting up to {wait_s:.0f}s for Kafka at {settings.kafka_bootstrap}", file=sys.stderr
+        )
+        if not wait_for(lambda: kafka_reachable(settings.kafka_bootstrap), wait_s):
+            raise kafka_unreachable(settings.kafka_bootstrap)
     create_topics(settings.kafka_bootstrap, settings.partitions, settings.replication_factor)
     if stage == "sink":
         migrate_when_reachable(settings, wait_s)
