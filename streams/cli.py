@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  newsflow consume                                  follow new records (Ctrl-C stops)\n"
         "  newsflow consume --from-beginning --format table  every record so far, then exit\n"
         "  newsflow consume --from-beginning --follow        every record, then keep following\n"
-        "  newsflow consume --from-beginning --speaker Ruto  records quoting a speaker\n"
+        "  newsflow consume --from-beginning --speaker Kamau records quoting a speaker\n"
         "  newsflow consume --entity Kenya --max 1 | jq .quotes\n",
         description="Print enriched records as JSON lines (or a table). Without "
         "--from-beginning it follows new records; with it, it prints what the topic holds "

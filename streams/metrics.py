@@ -215,6 +215,8 @@ def serve(host: str, first_port: int, health: Health) -> ThreadingHTTPServer:
 def instrument(app: Any, stage: str, host: str, first_port: int) -> None:
     """Serve this worker's metrics and health once `app` starts, and tick its health."""
     health = Health(stage)
+    for counter in (PROCESSED, DEAD_LETTERED):
+        counter.labels(stage)  # a series from the start, so rate() and alerts see zero
 
     @app.task
     async def start_metrics() -> None:
@@ -226,7 +228,7 @@ def instrument(app: Any, stage: str, host: str, first_port: int) -> None:
             log.warning("metrics and health are off: %s", error)
             return
         bound_host, port = server.server_address[:2]
-        log.info("metrics on http://%s:%d/metrics, health on /health", bound_host, port)
+        log.info("%s metrics on http://%s:%d/metrics, health on /health", stage, bound_host, port)
 
     @app.timer(TICK_S)
     async def tick() -> None:

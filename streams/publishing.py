@@ -182,7 +182,7 @@ def record_matches(record: dict[str, Any], entity: str | None, speaker: str | No
     return True
 
 
-TABLE_HEADER = f"{'ID':<32} {'ENT':>4} {'QUO':>4}  HEADLINE / SPEAKERS"
+TABLE_HEADER = f"{'ID':<40} {'ENT':>4} {'QUO':>4}  HEADLINE / SPEAKERS"
 
 
 def table_row(record: dict[str, Any], width: int = 60) -> str:
@@ -193,8 +193,8 @@ def table_row(record: dict[str, Any], width: int = 60) -> str:
     text = headline + (f" / {', '.join(speakers)}" if speakers else "")
     if len(text) > width:
         text = text[: width - 1] + "…"
-    if len(article_id) > 32:
-        article_id = article_id[:31] + "…"
+    if len(article_id) > 40:
+        article_id = article_id[:39] + "…"
     entities = len(record.get("entities") or [])
     quotes = len(record.get("quotes") or [])
-    return f"{article_id:<32} {entities:>4} {quotes:>4}  {text}"
+    return f"{article_id:<40} {entities:>4} {quotes:>4}  {text}"

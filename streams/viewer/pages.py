@@ -146,7 +146,7 @@ def article_section(shown: Shown) -> str:
     cards = "".join(map(quote_card, quotes)) or '<p class="empty">No quotes found.</p>'
     body = highlight(str(record.get("body", "")), mention_spans(record))
     return (
-        f'<article data-id="{escape(shown.id)}">'
+        f'<article id="{escape(quote(shown.id, safe=""))}" data-id="{escape(shown.id)}">'
         f'<h2><a href="{escape(article_path(shown.id))}">{escape(str(headline))}</a></h2>'
         f'<p class="meta"><a class="raw" href="{escape(record_path(shown.id))}">raw JSON</a>'
         f"<span>{escape(shown.id)}</span> · stored {escape(shown.stored_at.isoformat())}"
@@ -187,7 +187,12 @@ def index_page(articles: Sequence[Shown], field: SearchField | None, text: str) 
         heading = f"Articles with {field} “{escape(text)}”: {len(articles)}"
     else:
         heading = f"Recent articles: {len(articles)}"
-    sections = "".join(map(article_section, articles))
+    contents = "".join(
+        f'<li><a href="#{escape(quote(shown.id, safe=""))}">'
+        f"{escape(str(shown.record.get('headline') or shown.id))}</a></li>"
+        for shown in articles
+    )
+    sections = f'<ol class="contents">{contents}</ol>' + "".join(map(article_section, articles))
     empty = '<p class="empty">Nothing stored matches.</p>' if not articles else ""
     return page("newsflow", f"<h2>{heading}</h2>{empty}{sections}", field, text)
 
