@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from itertools import islice
 from typing import Any
 
 from streams.config import Settings, get_settings
@@ -344,26 +345,16 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
-    import json
-
-    from streams.publishing import TABLE_HEADER, consume, record_matches, table_row
+    from streams.publishing import TABLE_HEADER, consume, matching_records, table_row
 
     follow = args.follow or not args.from_beginning
+    values = consume(settings, args.from_beginning, None, args.timeout, follow=follow)
+    records = matching_records(values, args.entity, args.speaker)
     if args.format == "table":
         print(TABLE_HEADER)
-    for value in consume(settings, args.from_beginning, None, args.timeout, follow=follow):
-        text = value.decode("utf-8", "replace")
-        try:
-            record = json.loads(text)
-        except ValueError:
-            continue  # not a record: nothing a filter or table can show
-        if not isinstance(record, dict) or not record_matches(record, args.entity, args.speaker):
-            continue
+    for text, record in islice(records, args.max):
         sys.stdout.write((table_row(record) if args.format == "table" else text) + "\n")
         sys.stdout.flush()
-        args.max = None if args.max is None else args.max - 1
-        if args.max == 0:
-            break
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -180,6 +181,20 @@ def record_matches(record: dict[str, Any], entity: str | None, speaker: str | No
         if not contains(speakers, speaker):
             return False
     return True
+
+
+def matching_records(
+    values: Iterable[bytes], entity: str | None, speaker: str | None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield (JSON text, record) of each value that is a record naming `entity` and `speaker`."""
+    for value in values:
+        text = value.decode("utf-8", "replace")
+        try:
+            record = json.loads(text)
+        except ValueError:
+            continue  # not a record: nothing a filter or a table can show
+        if isinstance(record, dict) and record_matches(record, entity, speaker):
+            yield text, record
 
 
 TABLE_HEADER = f"{'ID':<40} {'ENT':>4} {'QUO':>4}  HEADLINE / SPEAKERS"

@@ -107,3 +107,14 @@ def test_a_taken_viewer_port_is_one_line_with_what_to_do(
         assert main(["view", "--port", str(port)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--port" in err
+
+
+def test_only_matching_records_come_through_with_their_text() -> None:
+    import json
+
+    from streams.publishing import matching_records
+
+    values = [b"not json", b"[1]", json.dumps(RECORD).encode(), b'{"id": "other"}']
+    found = list(matching_records(values, "kenya", None))
+    assert [record["id"] for _, record in found] == ["kenya-loans"]
+    assert json.loads(found[0][0]) == RECORD
