@@ -19,6 +19,13 @@ from streams.config import Settings
 from streams.publishing import consume, publish
 from streams.topics import DLQ, RAW, create_topics
 from tests.conftest import REPO, Services
+from tests.e2e.browser import (
+    SCREENSHOTS,
+    assert_page_shows,
+    chromium,
+    read_article_page,
+    running_viewer,
+)
 from tests.e2e.workers import Workers, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -241,3 +248,21 @@ def test_every_worker_serves_metrics_and_health_on_its_own_port(
     sink_url = next(url for stage, url in endpoints().values() if stage == "sink")
     lags = [key for key in scrape(f"{sink_url}/metrics") if key[0] == "newsflow_consumer_lag"]
     assert lags, "the sink reports no consumer lag"
+
+
+def test_the_viewer_shows_a_seed_as_the_pipeline_stored_it(
+    pipeline: tuple[Services, Workers], db: psycopg.Connection
+) -> None:
+    services, _ = pipeline
+    ids = seed_ids()
+    assert wait_until(lambda: len(stored_ids(db, ids)) == len(ids), timeout=300)
+    with running_viewer(services) as viewer, chromium() as browser:
+        for article_id in ids:
+            (record,) = db.execute(
+                "SELECT record FROM articles WHERE id = %s", (article_id,)
+            ).fetchone()
+            shown = read_article_page(browser, viewer, article_id)
+            assert_page_shows(shown, EnrichedArticle.model_validate(record))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.get(viewer)
+        assert browser.save_screenshot(str(SCREENSHOTS / "viewer-pipeline-index.png"))
