@@ -106,12 +106,17 @@ class Health:
         }
 
 
-def batch_done(stage: str, events: Sequence[Any], started: float, now_ms: int) -> None:
+def batch_done(
+    stage: str, events: Sequence[Any], started: float, now_ms: int | None = None
+) -> None:
     """Record a finished batch: count, duration, publish latency and the partitions' lag.
 
-    `started` is a `time.monotonic()` reading taken when the batch arrived. Call it after
-    every output of the batch is acknowledged (the sink: committed).
+    `started` is a `time.monotonic()` reading taken when the batch arrived; `now_ms` is the
+    wall clock in epoch ms (default: now). Call it once every output of the batch is
+    acknowledged (the sink: committed).
     """
+    if now_ms is None:
+        now_ms = int(time.time() * 1000)
     PROCESSED.labels(stage).inc(len(events))
     BATCH_SECONDS.labels(stage).observe(time.monotonic() - started)
     LAST_BATCH.labels(stage).set(now_ms / 1000)

@@ -21,7 +21,7 @@ from faust.types import EventT
 from schemas import EnrichedArticle
 from schemas.dead_letter import one_line
 from streams import metrics
-from streams.agents.stage import Inbound, Sender, create_app, guarded, now_ms
+from streams.agents.stage import Inbound, Sender, create_app, guarded
 from streams.config import Settings
 from streams.decoding import decode_record
 from streams.sink.rows import Stored, to_rows
@@ -100,7 +100,7 @@ async def store_batch(events: Sequence[EventT], database: Database, sender: Send
     for message, refusal in await database.store(received):
         await sender.dead_letter(message, refusal)
     await sender.flush()
-    metrics.batch_done("sink", events, started, now_ms())
+    metrics.batch_done("sink", events, started)
 
 
 def build(settings: Settings) -> faust.App:
