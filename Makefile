@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint unit clean
+.PHONY: install demo test lint unit clean browser
 
 install: $(VENV)/.installed
 
@@ -35,8 +35,17 @@ lint: install
 unit: install
 	$(BIN)/pytest tests/unit
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
+
+# The viewer's browser test drives Debian's chromium with its chromedriver (no browser download).
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else \
+		echo "make browser: install chromium and chromium-driver (apt-get install chromium chromium-driver)" >&2; \
+	fi
 
 clean:
 	-$(BIN)/newsflow stack down

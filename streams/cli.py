@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from itertools import islice
 from typing import Any
 
 from streams.config import Settings, get_settings
@@ -20,10 +21,39 @@ examples:
   newsflow worker all               run every stage (one process each) until Ctrl-C
   newsflow worker entities          run one more worker of the entities stage
   newsflow publish seeds/           publish every article file in seeds/ to articles.raw
+  newsflow consume --from-beginning --format table
+                                    list the enriched records on the topic, then exit
   newsflow show                     print stored articles with entities and quotes
+  newsflow view                     read stored articles in a browser (http://127.0.0.1:8080/)
   newsflow enrich article.txt       try the NLP on a file, no Kafka and no database
   newsflow demo                     all of the above on seeds/, from nothing to the result
+
+exit status:
+  0   done
+  1   failed, or some inputs were rejected: stderr says which and what to do
+  2   bad usage (unknown command or option)
+  69  Kafka or PostgreSQL is unreachable: start it, or try again later
+  70  a worker met an unexpected error and stopped without acking its batch (restart it)
+  130 interrupted (Ctrl-C)
+
+Every setting is an environment variable NEWSFLOW_*; see `newsflow <command> --help`.
 """
+
+# Exit status when a service newsflow needs does not answer (sysexits EX_UNAVAILABLE).
+EXIT_UNAVAILABLE = 69
+
+
+def add_command(
+    commands: Any, name: str, help: str, examples: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """Add subcommand `name` whose --help ends with its `examples`."""
+    return commands.add_parser(
+        name,
+        help=help,
+        description=description or help[0].upper() + help[1:] + ".",
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 class CommandError(RuntimeError):
@@ -40,45 +70,130 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    stack = commands.add_parser("stack", help="start, stop or check the local Kafka + PostgreSQL")
+    stack = add_command(
+        commands,
+        "stack",
+        "start, stop or check the local Kafka + PostgreSQL",
+        "  newsflow stack up        start both on 127.0.0.1, create the topics and tables\n"
+        "  newsflow stack status    say whether each is running, and where\n"
+        "  newsflow stack down      stop both (their data stays in NEWSFLOW_STACK_DIR)\n",
+    )
     stack.add_argument("action", choices=("up", "down", "status"))
 
-    topics = commands.add_parser("topics", help="create newsflow's topics")
+    topics = add_command(
+        commands,
+        "topics",
+        "create newsflow's topics",
+        "  newsflow topics create\n"
+        "  NEWSFLOW_PARTITIONS=8 newsflow topics create   more partitions: more workers a stage\n",
+    )
     topics.add_argument("action", choices=("create",))
 
-    db = commands.add_parser("db", help="manage the database schema")
+    db = add_command(commands, "db", "manage the database schema", "  newsflow db migrate\n")
     db.add_argument("action", choices=("migrate",))
 
-    worker = commands.add_parser("worker", help="run a stage's worker (or all stages)")
+    worker = add_command(
+        commands,
+        "worker",
+        "run a stage's worker (or all stages)",
+        "  newsflow worker all                         every stage, one process each\n"
+        "  newsflow worker entities                    one more worker of one stage\n"
+        "  NEWSFLOW_LOG_FORMAT=json newsflow worker sink    JSON log lines\n"
+        "  NEWSFLOW_METRICS_PORT=9500 newsflow worker clean  /metrics on 9500 or the next free\n",
+        description="Run a stage's Faust worker until Ctrl-C. Each worker serves Prometheus "
+        "metrics and a health check on NEWSFLOW_METRICS_PORT (default 9400) or the next free "
+        "port above it; the port taken is logged.",
+    )
     worker.add_argument("stage", choices=(*STAGES, "all"))
 
-    publish = commands.add_parser(
+    publish = add_command(
+        commands,
         "publish",
-        help="publish article files, folders or stdin to articles.raw",
-        description="Publish RawArticle JSON/JSONL, text or HTML files (or - for stdin).",
+        "publish article files, folders or stdin to articles.raw",
+        "  newsflow publish seeds/                        every article file below seeds/\n"
+        "  newsflow publish a.json b.jsonl page.html      files of any accepted kind\n"
+        "  cat articles.jsonl | newsflow publish -        JSON lines from stdin\n",
+        description="Publish RawArticle JSON/JSONL, text or HTML files (or - for stdin), keyed "
+        "by article id. Shows progress on a terminal, then a summary: published, skipped "
+        "(files in folders that are not articles), failed (inputs that are not valid "
+        "articles, each with its reason). Exit status 1 when any failed.",
     )
     publish.add_argument("paths", nargs="+", metavar="PATH", help="a file, a folder, or -")
+    publish.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on stderr (auto: when stderr is a terminal)",
+    )
 
-    consume = commands.add_parser("consume", help="print enriched records as JSON lines")
+    consume = add_command(
+        commands,
+        "consume",
+        "print enriched records from articles.enriched",
+        "  newsflow consume                                  follow new records (Ctrl-C stops)\n"
+        "  newsflow consume --from-beginning --format table  every record so far, then exit\n"
+        "  newsflow consume --from-beginning --follow        every record, then keep following\n"
+        "  newsflow consume --from-beginning --speaker Kamau records quoting a speaker\n"
+        "  newsflow consume --entity Kenya --max 1 | jq .quotes\n",
+        description="Print enriched records as JSON lines (or a table). Without "
+        "--from-beginning it follows new records; with it, it prints what the topic holds "
+        "and exits, unless --follow is given.",
+    )
     consume.add_argument("--from-beginning", action="store_true", help="start at the oldest record")
+    consume.add_argument("-f", "--follow", action="store_true", help="keep waiting for new records")
+    consume.add_argument(
+        "--entity", metavar="NAME", help="only records naming this entity (any case, part)"
+    )
+    consume.add_argument(
+        "--speaker", metavar="NAME", help="only records quoting this speaker (any case, part)"
+    )
+    consume.add_argument(
+        "--format", choices=("json", "table"), default="json", help="JSON lines or a table"
+    )
     consume.add_argument("--max", type=int, default=None, metavar="N", help="stop after N")
     consume.add_argument(
         "--timeout", type=float, default=None, metavar="S", help="stop after S idle seconds"
     )
 
-    enrich = commands.add_parser(
+    enrich = add_command(
+        commands,
         "enrich",
-        help="clean, find entities and quotes in-process (no Kafka, no database)",
+        "clean, find entities and quotes in-process (no Kafka, no database)",
+        "  newsflow enrich article.txt\n"
+        "  newsflow enrich seeds/001_lake-chad-river-data.json | jq '.quotes[].speaker'\n"
+        "  echo 'Ada said: \"Hello.\"' | newsflow enrich\n",
         description="Write one EnrichedArticle JSON line per input article to stdout.",
     )
     enrich.add_argument("paths", nargs="*", default=["-"], metavar="PATH")
 
-    show = commands.add_parser("show", help="print stored articles with entities and quotes")
-    show.add_argument("--limit", type=int, default=20, metavar="N")
+    show = add_command(
+        commands,
+        "show",
+        "print stored articles with entities and quotes",
+        "  newsflow show\n  newsflow show --limit 5\n",
+    )
+    show.add_argument("--limit", type=int, default=20, metavar="N", help="most articles (20)")
 
-    demo = commands.add_parser(
+    view = add_command(
+        commands,
+        "view",
+        "serve a web page of the stored articles on localhost",
+        "  newsflow view                       http://127.0.0.1:8080/\n"
+        "  newsflow view --port 0              any free port (printed)\n"
+        "  newsflow view --host 0.0.0.0        reachable from other machines (read-only)\n",
+        description="Serve recent articles from PostgreSQL: bodies with entities highlighted "
+        "by label, quotes as cards with speakers, search by entity or speaker, and each "
+        "article's raw JSON record. Read-only; Ctrl-C stops.",
+    )
+    view.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    view.add_argument("--port", type=int, default=8080, help="port (8080; 0: any free port)")
+    view.add_argument("--limit", type=int, default=20, metavar="N", help="articles a page (20)")
+
+    demo = add_command(
+        commands,
         "demo",
-        help="start the stack and all stages, publish the seeds, show the stored result",
+        "start the stack and all stages, publish the seeds, show the stored result",
+        "  newsflow demo\n  newsflow demo --no-stack --no-workers   stages run in docker compose\n",
     )
     demo.add_argument("seeds", nargs="?", default="seeds", help="folder of articles (seeds)")
     demo.add_argument(
@@ -102,7 +217,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if message is None:
             raise
         print(f"newsflow {args.command}: {message}", file=sys.stderr)
-        return 1
+        return EXIT_UNAVAILABLE if unavailable(error) else 1
+
+
+def unavailable(error: Exception) -> bool:
+    """Tell whether `error` means Kafka or PostgreSQL does not answer."""
+    import psycopg
+
+    from streams.clients import UnreachableError
+
+    return isinstance(error, UnreachableError | psycopg.OperationalError)
 
 
 def friendly(error: Exception) -> str | None:
@@ -198,20 +322,38 @@ def supervise(commands: list[list[str]]) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.publishing import publish
+    from streams.publishing import Progress, progress_line, publish
 
-    report = publish(args.paths, settings, sys.stdin.buffer)
+    shown = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    last_drawn = 0.0
+
+    def draw(progress: Progress) -> None:
+        nonlocal last_drawn
+        finished = progress.files_done == progress.files_total
+        if finished or time.monotonic() - last_drawn >= 0.1:
+            last_drawn = time.monotonic()
+            sys.stderr.write("\r" + progress_line(progress) + ("\n" if finished else ""))
+            sys.stderr.flush()
+
+    report = publish(args.paths, settings, sys.stdin.buffer, draw if shown else None)
     for origin, reason in report.failed:
         print(f"newsflow publish: {origin}: {reason}", file=sys.stderr)
-    print(f"published {report.published}, failed {len(report.failed)}", file=sys.stderr)
+    for origin in report.skipped:
+        print(f"newsflow publish: skipped {origin}: not an article file", file=sys.stderr)
+    print(report.summary(), file=sys.stderr)
     return 1 if report.failed else 0
 
 
 def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.publishing import consume
+    from streams.publishing import TABLE_HEADER, consume, matching_records, table_row
 
-    for value in consume(settings, args.from_beginning, args.max, args.timeout):
-        sys.stdout.write(value.decode("utf-8", "replace") + "\n")
+    follow = args.follow or not args.from_beginning
+    values = consume(settings, args.from_beginning, None, args.timeout, follow=follow)
+    records = matching_records(values, args.entity, args.speaker)
+    if args.format == "table":
+        print(TABLE_HEADER)
+    for text, record in islice(records, args.max):
+        sys.stdout.write((table_row(record) if args.format == "table" else text) + "\n")
         sys.stdout.flush()
     return 0
 
@@ -240,6 +382,26 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.viewer.server import bind
+
+    try:
+        server = bind(args.host, args.port, settings.database_dsn, args.limit)
+    except OSError as error:
+        raise CommandError(
+            f"cannot listen on {args.host}:{args.port} ({error.strerror}): "
+            "pick another with --port N, or --port 0 for any free port"
+        ) from error
+    port = server.server_address[1]
+    print(f"serving {settings.database_display} on http://{args.host}:{port}/ (Ctrl-C stops)")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
@@ -259,5 +421,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "consume": cmd_consume,
     "enrich": cmd_enrich,
     "show": cmd_show,
+    "view": cmd_view,
     "demo": cmd_demo,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
@@ -41,6 +42,18 @@ class Settings(BaseSettings):
         description="Where `newsflow stack` keeps the Kafka broker's jars.",
     )
     log_level: str = Field("info", description="Worker log level.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Worker log lines: readable text, or one JSON object per line."
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", description="Address a worker serves /metrics and /health on."
+    )
+    metrics_port: int = Field(
+        9400,
+        ge=-1,
+        description="First port a worker tries for /metrics and /health; the next free one "
+        "above it when busy; 0: any free port; -1: off.",
+    )
 
     @property
     def database_dsn(self) -> str:

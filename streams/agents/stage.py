@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -22,9 +23,11 @@ import faust
 from faust.types import EventT
 
 from schemas import CleanArticle, DeadLetter
+from streams import metrics
 from streams.batch import apply_each
 from streams.clients import MAX_MESSAGE_BYTES
 from streams.config import Settings
+from streams.logs import logging_config
 from streams.topics import DLQ
 
 log = logging.getLogger(__name__)
@@ -96,7 +99,7 @@ class Stage(Generic[In, Out]):
 
 def create_app(stage: str, settings: Settings) -> faust.App:
     """Return the Faust app of `stage`: its own consumer group, raw bytes in and out."""
-    return faust.App(
+    app = faust.App(
         f"newsflow-{stage}",
         broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
         autodiscover=False,
@@ -114,7 +117,10 @@ def create_app(stage: str, settings: Settings) -> faust.App:
         producer_max_request_size=MAX_MESSAGE_BYTES,
         consumer_max_fetch_size=MAX_MESSAGE_BYTES,
         stream_processing_timeout=600.0,
+        logging_config=logging_config(settings.log_format, settings.log_level),
     )
+    metrics.instrument(app, stage, settings.metrics_host, settings.metrics_port)
+    return app
 
 
 def register(app: faust.App, stage: Stage[In, Out], settings: Settings, batch_size: int) -> None:
@@ -145,6 +151,7 @@ async def process_batch(
     stage: Stage[In, Out], target: Any, sender: Sender, events: Sequence[EventT]
 ) -> None:
     """Decode, transform and send one batch; return once every message is safely out."""
+    started = time.monotonic()
     decoded: list[tuple[Inbound, In]] = []
     for message in map(Inbound.of, events):
         try:
@@ -159,6 +166,7 @@ async def process_batch(
             value = outcome.model_dump_json().encode()
             await sender.send(target, key_of(outcome), value, on_behalf_of=message)
     await sender.flush()
+    metrics.batch_done(stage.name, events, started)
 
 
 def key_of(record: CleanArticle) -> bytes:
@@ -202,6 +210,7 @@ class Sender:
 
     async def dead_letter(self, message: Inbound, error: BaseException) -> None:
         letter = message.dead_letter(self._stage, error)
+        metrics.FAILED.labels(self._stage, letter.error_type).inc()
         log.warning(
             "dead-lettered %s[%d]@%d: %s: %s",
             message.topic,
@@ -218,6 +227,11 @@ class Sender:
         while self._pending:
             pending, self._pending = self._pending, []
             results = await asyncio.gather(*(p.future for p in pending), return_exceptions=True)
+            acked_letters = sum(
+                p.topic is self._dlq and not isinstance(r, BaseException)
+                for p, r in zip(pending, results, strict=True)
+            )
+            metrics.DEAD_LETTERED.labels(self._stage).inc(acked_letters)
             failed = [
                 (p, r)
                 for p, r in zip(pending, results, strict=True)
@@ -226,6 +240,7 @@ class Sender:
             for item, error in failed:
                 if is_retriable(error) or item.on_behalf_of is None:
                     log.warning("send to %s failed (%s), retrying", item.topic, error)
+                    metrics.RETRIED.labels(self._stage, "broker").inc()
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 10.0)
                     await self.send(item.topic, item.key, item.value, item.on_behalf_of)

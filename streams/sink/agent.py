@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
@@ -19,6 +20,7 @@ from faust.types import EventT
 
 from schemas import EnrichedArticle
 from schemas.dead_letter import one_line
+from streams import metrics
 from streams.agents.stage import Inbound, Sender, create_app, guarded
 from streams.config import Settings
 from streams.decoding import decode_record
@@ -67,6 +69,7 @@ class Database:
                 log.warning(
                     "cannot write to PostgreSQL (%s); retrying in %.1fs", one_line(error), delay
                 )
+                metrics.RETRIED.labels("sink", "database").inc()
                 await self.close()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -85,6 +88,7 @@ class Database:
 
 async def store_batch(events: Sequence[EventT], database: Database, sender: Sender) -> None:
     """Store one batch of enriched records; return once it is committed or dead-lettered."""
+    started = time.monotonic()
     received: list[Received] = []
     for message in map(Inbound.of, events):
         try:
@@ -96,6 +100,7 @@ async def store_batch(events: Sequence[EventT], database: Database, sender: Send
     for message, refusal in await database.store(received):
         await sender.dead_letter(message, refusal)
     await sender.flush()
+    metrics.batch_done("sink", events, started)
 
 
 def build(settings: Settings) -> faust.App:

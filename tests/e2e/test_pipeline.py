@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import urllib.request
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -16,6 +19,13 @@ from streams.config import Settings
 from streams.publishing import consume, publish
 from streams.topics import DLQ, RAW, create_topics
 from tests.conftest import REPO, Services
+from tests.e2e.browser import (
+    SCREENSHOTS,
+    assert_page_shows,
+    chromium,
+    read_article_page,
+    running_viewer,
+)
 from tests.e2e.workers import Workers, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -178,3 +188,81 @@ def test_two_entities_workers_share_the_partitions(pipeline: tuple[Services, Wor
         ]
 
     assert wait_until(lambda: len(assigned()) == 2 and all(assigned()), timeout=60), assigned()
+
+
+def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Return the samples of a Prometheus text page, keyed by name and labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(url, timeout=5) as reply:
+        text = reply.read().decode()
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_every_worker_serves_metrics_and_health_on_its_own_port(
+    pipeline: tuple[Services, Workers], db: psycopg.Connection, unique_id: str
+) -> None:
+    services, workers = pipeline
+    text = 'Grace Hopper said on Tuesday: "Ships are safe in harbour."'
+    report = publish(
+        ["-"],
+        settings_for(services),
+        io.BytesIO(json.dumps({"id": unique_id, "text": text}).encode()),
+    )
+    assert report.published == 1
+    assert wait_until(lambda: stored_ids(db, [unique_id]) == [unique_id], timeout=120)
+
+    def endpoints() -> dict[str, tuple[str, str]]:
+        found = {}
+        for name in workers.processes:
+            said = re.search(
+                r"(\w+) metrics on (http://[\d.]+:(\d+))/metrics", workers.log_tail(name, 400)
+            )
+            if said:
+                found[name] = (said.group(1), said.group(2))
+        return found
+
+    assert wait_until(lambda: len(endpoints()) == len(workers.processes), timeout=60), endpoints()
+    urls = [url for _, url in endpoints().values()]
+    assert len(set(urls)) == len(urls), f"two workers share a port: {urls}"
+    for name, (stage, url) in endpoints().items():
+        with urllib.request.urlopen(f"{url}/health", timeout=5) as reply:
+            assert json.load(reply)["stage"] == stage
+        assert name.startswith(stage)
+
+    def counted(stage: str, metric: str) -> float:
+        return sum(
+            scrape(f"{url}/metrics").get((metric, frozenset({("stage", stage)})), 0.0)
+            for s, url in endpoints().values()
+            if s == stage
+        )
+
+    for stage in ("clean", "entities", "quotes", "sink"):
+        processed = partial(counted, stage, "newsflow_events_processed_total")
+        assert wait_until(lambda processed=processed: processed() >= 1, 30), stage
+        assert counted(stage, "newsflow_publish_to_commit_seconds_count") >= 1, stage
+    sink_url = next(url for stage, url in endpoints().values() if stage == "sink")
+    lags = [key for key in scrape(f"{sink_url}/metrics") if key[0] == "newsflow_consumer_lag"]
+    assert lags, "the sink reports no consumer lag"
+
+
+def test_the_viewer_shows_a_seed_as_the_pipeline_stored_it(
+    pipeline: tuple[Services, Workers], db: psycopg.Connection
+) -> None:
+    services, _ = pipeline
+    ids = seed_ids()
+    assert wait_until(lambda: len(stored_ids(db, ids)) == len(ids), timeout=300)
+    with running_viewer(services) as viewer, chromium() as browser:
+        for article_id in ids:
+            (record,) = db.execute(
+                "SELECT record FROM articles WHERE id = %s", (article_id,)
+            ).fetchone()
+            shown = read_article_page(browser, viewer, article_id)
+            assert_page_shows(shown, EnrichedArticle.model_validate(record))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.get(viewer)
+        assert browser.save_screenshot(str(SCREENSHOTS / "viewer-pipeline-index.png"))

@@ -169,3 +169,35 @@ def test_expected_facts_match_their_seed_text():
             assert name in page, f"{seed_id} does not name {name}"
         for word in facts["must_not_mention"]:
             assert word.lower() in page.lower(), f"{seed_id} has no boilerplate word {word}"
+
+
+def test_the_viewer_serves_the_database_on_a_host_port():
+    viewer = _services()["viewer"]
+    command = _command(viewer)
+    assert command[:2] == ["newsflow", "view"]
+    port = command[command.index("--port") + 1]
+    assert command[command.index("--host") + 1] == "0.0.0.0", "unreachable from the host"
+    assert any(str(mapping).endswith(f":{port}") for mapping in viewer["ports"])
+    assert viewer["depends_on"]["db-init"]["condition"] == "service_completed_successfully"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_stage_serves_metrics_and_health_inside_its_container(stage):
+    service = _services()[stage]
+    env = _environment(service)
+    assert env["NEWSFLOW_METRICS_HOST"] == "0.0.0.0"
+    assert f"127.0.0.1:{env['NEWSFLOW_METRICS_PORT']}/health" in " ".join(
+        service["healthcheck"]["test"]
+    )
+
+
+def test_prometheus_is_optional_and_scrapes_every_stage_on_the_metrics_port():
+    prometheus = _services()["prometheus"]
+    assert prometheus.get("profiles"), "Prometheus should start only when asked for"
+    source, target = prometheus["volumes"][0].split(":")[:2]
+    config = yaml.safe_load((ROOT / source).read_text(encoding="utf-8"))
+    (discovery,) = config["scrape_configs"][0]["dns_sd_configs"]
+    assert set(discovery["names"]) == set(STAGES)
+    port = _environment(_services()["clean"])["NEWSFLOW_METRICS_PORT"]
+    assert str(discovery["port"]) == port
+    assert target == prometheus["command"][0].split("=", 1)[1]

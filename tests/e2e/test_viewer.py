@@ -1,0 +1,171 @@
+"""`newsflow view` in real headless Chromium, against records the real NLP made and the sink wrote.
+
+The articles are the seeds plus a hostile one, enriched in-process by the same code the stages
+run, and stored by the sink's own writer under ids no other test uses. The page is read back in
+Debian's chromium (driven by its chromedriver) and compared with the records in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from selenium.webdriver.common.by import By
+
+from schemas import EnrichedArticle
+from streams.config import Settings
+from streams.enriching import enrich_inputs
+from streams.inputs import Input, read_inputs
+from streams.sink.rows import Stored, to_rows
+from streams.sink.writer import write_rows
+from streams.viewer.pages import LABEL_COLOURS
+from tests.conftest import REPO, Services
+from tests.e2e.browser import (
+    SCREENSHOTS,
+    assert_page_shows,
+    chromium,
+    read_article_page,
+    rgb,
+    running_viewer,
+)
+from tests.e2e.png import pixel_counts
+
+pytestmark = pytest.mark.e2e
+
+HOSTILE_TEXT = (
+    'Mallory Payload said on Friday: "<script>window.pwned = 1</script> is only a test."\n\n'
+    'The Acme Corporation in Paris added <img src=x onerror="window.pwned = 2"> & more.'
+)
+
+
+@pytest.fixture(scope="module")
+def stored(migrated: Services) -> dict[str, EnrichedArticle]:
+    """Enrich the seeds and a hostile article, store them with the sink's writer; by id."""
+    prefix = f"view-{uuid.uuid4().hex[:8]}"
+    inputs = [
+        *read_inputs([str(REPO / "seeds")], sys.stdin.buffer),
+        Input("hostile", json.dumps({"id": "hostile", "text": HOSTILE_TEXT}).encode()),
+    ]
+    articles = []
+    for origin, outcome in enrich_inputs(inputs, Settings()):
+        assert isinstance(outcome, EnrichedArticle), f"{origin}: {outcome}"
+        articles.append(outcome.model_copy(update={"id": f"{prefix}-{outcome.id}"}))
+    rows = to_rows([Stored(article, 0, offset) for offset, article in enumerate(articles)])
+
+    async def write() -> None:
+        async with await psycopg.AsyncConnection.connect(migrated.database_url) as conn:
+            await write_rows(conn, rows)
+
+    asyncio.run(write())
+    return {article.id: article for article in articles}
+
+
+@pytest.fixture(scope="module")
+def viewer(migrated: Services) -> Iterator[str]:
+    with running_viewer(migrated) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as driver:
+        yield driver
+
+
+def stored_record(database_url: str, article_id: str) -> dict[str, Any]:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT record FROM articles WHERE id = %s", (article_id,)).fetchone()
+    assert row is not None, f"{article_id} is not stored"
+    return row[0]
+
+
+def richest(stored: dict[str, EnrichedArticle]) -> str:
+    """Return the id of the stored article with the most entity mentions and quotes."""
+    return max(
+        stored,
+        key=lambda i: sum(len(e.mentions) for e in stored[i].entities) + len(stored[i].quotes),
+    )
+
+
+def test_an_article_page_shows_the_stored_entities_and_quotes(
+    stored: dict[str, EnrichedArticle], viewer: str, browser: Any, migrated: Services
+) -> None:
+    article_id = richest(stored)
+    record = EnrichedArticle.model_validate(stored_record(migrated.database_url, article_id))
+    shown = read_article_page(browser, viewer, article_id)
+    assert_page_shows(shown, record)
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    screenshot = SCREENSHOTS / "viewer-article.png"
+    assert browser.save_screenshot(str(screenshot)), "chromium saved no screenshot"
+    colours = pixel_counts(screenshot)
+    for label in {m["label"] for m in shown["marks"]} & {"PERSON", "ORG", "GPE"}:
+        assert colours[rgb(LABEL_COLOURS[label])] > 200, f"no {label} highlight in {screenshot}"
+
+    cards = SCREENSHOTS / "viewer-quotes.png"
+    assert browser.find_element(By.CSS_SELECTOR, "div.quotes").screenshot(str(cards))
+    assert pixel_counts(cards)[rgb("#f4f2ff")] > 2000, f"no direct-quote card in {cards}"
+
+
+def test_the_raw_json_link_serves_the_stored_record(
+    stored: dict[str, EnrichedArticle], viewer: str, browser: Any, migrated: Services
+) -> None:
+    article_id = richest(stored)
+    link = read_article_page(browser, viewer, article_id)["raw"]
+    with urllib.request.urlopen(link, timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("application/json")
+        served = json.load(response)
+    assert served == stored_record(migrated.database_url, article_id)
+    assert served["schema_version"] == stored[article_id].schema_version
+
+
+def test_searching_by_speaker_and_by_entity_finds_the_articles_that_have_them(
+    stored: dict[str, EnrichedArticle], viewer: str, browser: Any
+) -> None:
+    article = stored[richest(stored)]
+    speaker = next(q.speaker for q in article.quotes if q.speaker)
+    entity = next(e.name for e in article.entities if e.label == "PERSON")
+    for by, name in (("speaker", speaker), ("entity", entity)):
+        browser.get(f"{viewer}/?by={by}&q={quote(name)}")
+        found = browser.execute_script(
+            "return [...document.querySelectorAll('article')].map(a => ({id: a.dataset.id,"
+            " speakers: [...a.querySelectorAll('figure.quote')].map(f => f.dataset.speaker),"
+            " entities: [...a.querySelectorAll('mark.entity')].map(m => m.dataset.entity)}))"
+        )
+        ours = {a["id"] for a in found if a["id"] in stored}
+        expected = {
+            i
+            for i, a in stored.items()
+            if any(
+                name.lower() in value.lower()
+                for value in (
+                    [q.speaker or "" for q in a.quotes]
+                    if by == "speaker"
+                    else [e.name for e in a.entities]
+                )
+            )
+        }
+        assert ours == expected, (by, name)
+        field = "speakers" if by == "speaker" else "entities"
+        assert all(any(name.lower() in v.lower() for v in a[field]) for a in found), found
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "viewer-search.png"))
+
+
+def test_hostile_article_text_is_shown_as_text_and_never_runs(
+    stored: dict[str, EnrichedArticle], viewer: str, browser: Any
+) -> None:
+    article_id = next(i for i in stored if i.endswith("-hostile"))
+    shown = read_article_page(browser, viewer, article_id)
+    assert shown["scripts"] == 0 and shown["images"] == 0 and shown["pwned"] is None
+    assert shown["body"] == stored[article_id].body
+    assert "<script>" in shown["body"] and "onerror" in shown["body"]
+    assert any("<script>" in q["text"] for q in shown["quotes"]), shown["quotes"]
