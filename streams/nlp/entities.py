@@ -7,6 +7,7 @@ functions over plain data, testable without a model.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -43,6 +44,26 @@ _WHITESPACE = re.compile(r"\s+")
 
 # Blank lines: a sentence never runs across paragraphs.
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+# One or two capitalised words right before a known surname: "Marisol " in "Marisol Peña".
+_GIVEN_NAMES = re.compile(r"(?:[A-Z][\w'’-]+[ ]){1,2}$")
+
+# Where a sentence or paragraph starts, just before a word: its first word may be a title
+# ("Hydrologist Marisol Peña"), not a given name.
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?:][\"”’)]*\s+|\n\s*)$")
+
+# Titles that stand before a name but are not part of it.
+_TITLES = frozenset(
+    {"Mr", "Mrs", "Ms", "Dr", "Prof", "Professor", "President", "Mayor", "Minister",
+     "Governor", "Gov", "Senator", "Sen", "Rep", "Judge", "Captain", "Coach", "Chairman",
+     "Sir", "Dame", "Lord", "Lady", "King", "Queen", "Prince", "Princess", "Pope", "General",
+     "Colonel", "Chancellor", "Premier", "Secretary", "Director", "Councillor", "Officer"}
+)  # fmt: skip
+
+# An acronym a name may be written as: "ESA", "KCNA".
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+
+_MIN_SURNAME_CHARS = 3  # shorter words are too often something else ("Li" aside, rare)
 
 
 @dataclass(frozen=True)
@@ -106,6 +127,57 @@ def doc_mentions(doc: Doc) -> list[RawMention]:
     return mentions
 
 
+def add_repeated_names(text: str, mentions: Sequence[RawMention]) -> list[RawMention]:
+    """Add the mentions of known persons' names that the model missed, and complete a
+    surname the model only ever saw alone from "Given Surname" in the text.
+
+    The small model tags a name in one sentence and misses it, or mislabels it, in the next
+    ("Corral said"); a plain search for the names it did find as PERSON recovers them.
+    """
+    persons = [m for m in mentions if m.label == "PERSON"]
+    full_names = {normalise_name(m.text) for m in persons if len(m.text.split()) > 1}
+    surnames = {n.split()[-1] for n in full_names}
+    added: list[RawMention] = []
+    for single in {normalise_name(m.text) for m in persons} - full_names:
+        if single in surnames or len(single) < _MIN_SURNAME_CHARS:
+            continue
+        full = complete_surname(text, single)
+        if full is not None:
+            added.append(full)
+            full_names.add(full.text)
+            surnames.add(single)
+    taken = sorted((m.start, m.end) for m in [*mentions, *added])
+    forms = sorted(full_names | {s for s in surnames if len(s) >= _MIN_SURNAME_CHARS},
+                   key=len, reverse=True)  # fmt: skip
+    for form in forms:
+        for match in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
+            if not _overlaps(taken, match.start(), match.end()):
+                added.append(RawMention(match.start(), match.end(), form, "PERSON"))
+                bisect.insort(taken, (match.start(), match.end()))
+    return sorted([*mentions, *added], key=lambda m: (m.start, m.end))
+
+
+def complete_surname(text: str, surname: str) -> RawMention | None:
+    """Return the first "Given Surname" in text as a PERSON mention, if there is one."""
+    for match in re.finditer(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", text):
+        given = _GIVEN_NAMES.search(text, max(0, match.start() - 60), match.start())
+        if given is None:
+            continue
+        words = given.group().split()
+        if len(words) == 2 and _SENTENCE_OPENING.search(text, 0, given.start()):
+            words = words[1:]
+        words = [w for w in words if w.rstrip(".") not in _TITLES]
+        if words:
+            start = match.start() - len(" ".join(words)) - 1
+            return RawMention(start, match.end(), text[start : match.end()], "PERSON")
+    return None
+
+
+def _overlaps(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    index = bisect.bisect_left(spans, (end, end))
+    return any(s < end and start < e for s, e in spans[max(0, index - 8) : index])
+
+
 def majority_label(mentions: Sequence[RawMention]) -> str:
     """Return the most common label of mentions; ties go to the label seen first."""
     counts = Counter(m.label for m in mentions)
@@ -164,8 +236,8 @@ def merge_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
     persons = [i for i, label in enumerate(labels) if label == "PERSON"]
     merged: list[list[RawMention]] = [list(g) for g in groups]
     for index, group in enumerate(groups):
-        if labels[index] not in _SHORT_FORM_LABELS:
-            continue
+        if labels[index] not in _SHORT_FORM_LABELS and len(keys[index].split()) > 1:
+            continue  # a one-word surname is often mislabelled: "Halden" as GPE
         targets = [persons[t] for t in short_form_targets(keys[index], [keys[p] for p in persons])]
         targets = [t for t in targets if t != index]
         if not targets:
@@ -208,7 +280,7 @@ def merge_mentions(mentions: Sequence[RawMention]) -> list[Entity]:
 
 def extract_entities(doc: Doc) -> list[Entity]:
     """Return the doc's named entities, mentions of one referent merged."""
-    return merge_mentions(doc_mentions(doc))
+    return merge_mentions(add_repeated_names(doc.text, doc_mentions(doc)))
 
 
 def sentence_spans(doc: Doc) -> list[Span]:
