@@ -27,6 +27,9 @@ ENTITY_LABELS = frozenset(
 # Labels a bare surname can carry when spaCy's small model mislabels it ("Wang told Choe").
 _SHORT_FORM_LABELS = frozenset({"PERSON", "ORG"})
 
+# Labels of places: a one-word place stays apart from a person it names ("Washington").
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP"})
+
 # Characters trimmed from either end of a mention: spaces, quotes, brackets, separators.
 _EDGE_CHARS = " \t\n\"'“”‘’`()[]{}<>,;:!?*|-–—"
 
@@ -236,8 +239,10 @@ def merge_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
     persons = [i for i, label in enumerate(labels) if label == "PERSON"]
     merged: list[list[RawMention]] = [list(g) for g in groups]
     for index, group in enumerate(groups):
-        if labels[index] not in _SHORT_FORM_LABELS and len(keys[index].split()) > 1:
-            continue  # a one-word surname is often mislabelled: "Halden" as GPE
+        if labels[index] not in _SHORT_FORM_LABELS and (
+            labels[index] in _PLACE_LABELS or len(keys[index].split()) > 1
+        ):
+            continue  # a one-word surname is often mislabelled ("Salas" as WORK_OF_ART)
         targets = [persons[t] for t in short_form_targets(keys[index], [keys[p] for p in persons])]
         targets = [t for t in targets if t != index]
         if not targets:
