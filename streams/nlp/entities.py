@@ -140,9 +140,10 @@ def add_repeated_names(text: str, mentions: Sequence[RawMention]) -> list[RawMen
     persons = [m for m in mentions if m.label == "PERSON"]
     full_names = {normalise_name(m.text) for m in persons if len(m.text.split()) > 1}
     surnames = {n.split()[-1] for n in full_names}
+    name_words = {w for n in full_names for w in n.split()}
     added: list[RawMention] = []
     for single in {normalise_name(m.text) for m in persons} - full_names:
-        if single in surnames or len(single) < _MIN_SURNAME_CHARS:
+        if single in name_words or len(single) < _MIN_SURNAME_CHARS:
             continue
         full = complete_surname(text, single)
         if full is not None:
@@ -166,12 +167,13 @@ def complete_surname(text: str, surname: str) -> RawMention | None:
         given = _GIVEN_NAMES.search(text, max(0, match.start() - 60), match.start())
         if given is None:
             continue
-        words = given.group().split()
+        words = list(re.finditer(r"\S+", given.group()))
         if len(words) == 2 and _SENTENCE_OPENING.search(text, 0, given.start()):
             words = words[1:]
-        words = [w for w in words if w.rstrip(".") not in _TITLES]
+        titles = [i for i, w in enumerate(words) if w.group().rstrip(".") in _TITLES]
+        words = words[titles[-1] + 1 :] if titles else words
         if words:
-            start = match.start() - len(" ".join(words)) - 1
+            start = given.start() + words[0].start()
             return RawMention(start, match.end(), text[start : match.end()], "PERSON")
     return None
 
