@@ -29,7 +29,7 @@ _CUE = re.compile(
     r"|urged|urges|emphasised|emphasized|maintained|observed|tweeted|posted|predicted"
     r"|concluded|responded|reiterated|cautioned|complained|conceded|boasted|vowed|pledged"
     r"|promised|testified|alleged|revealed|disclosed|contended|countered|remarked|mused"
-    r"|quipped|joked|shouted|whispered)\b"
+    r"|quipped|joked|shouted|whispered|called|calls|described|describes)\b"
 )
 
 # Cues after which the speaker is named, not before them.
@@ -50,7 +50,7 @@ _REPORTING_CUES = frozenset(
 _MAX_ADDRESSEE_WORDS = 5  # longest "Y" in "C, X told Y."
 
 # Subject pronouns that can stand for a speaker.
-_PRONOUN = re.compile(r"\b(?:he|she|they|He|She|They)\b")
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
 
 # "the ministry", "the Chinese foreign ministry", "the company": a speaker named by its kind.
 _DESCRIPTION = re.compile(
@@ -107,7 +107,22 @@ _MAX_INVERTED_SPEAKER_CHARS = 60  # longest "X" in "said X"
 _PRONOUN_LOOKBACK = 50  # mentions searched back for a pronoun's referent
 
 _SPEAKER_LABELS = frozenset({"PERSON", "ORG", "GPE"})
-_PRONOUN_LABELS = {"he": ("PERSON",), "she": ("PERSON",), "they": ("ORG", "PERSON")}
+_PRONOUN_LABELS = {
+    "he": ("PERSON",), "she": ("PERSON",), "they": ("ORG", "PERSON"), "it": ("ORG",)
+}  # fmt: skip
+
+# Descriptions that stand for whichever organisation the article is about, named or not in
+# their name: "the company" for Veltra Motors, "the club" for Castleford United.
+_GENERIC_ORG_NOUNS = frozenset(
+    {"company", "firm", "group", "airline", "club", "union", "agency", "organisation",
+     "organization", "network", "institute", "university", "bank"}
+)  # fmt: skip
+
+# A capitalised word: a name the model may have missed next to a cue ("Corral said").
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]+\b")
+
+# An abbreviation whose full stop does not end an attribution: "said Dr. Kofi Mensah".
+_ABBREVIATION = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Col|Lt|Sgt|St|Jr|Sr)$")
 
 
 @dataclass(frozen=True)
@@ -131,6 +146,13 @@ class MentionIndex:
         ]
         self.mentions = sorted(mentions, key=lambda m: (m.start, m.end))
         self.starts = [m.start for m in self.mentions]
+        self.last_words: dict[str, tuple[str, str]] = {}
+        for entity in entities:
+            last = entity.name.split()[-1]
+            if last in self.last_words and self.last_words[last][0] != entity.name:
+                self.last_words[last] = ("", "")  # two entities share it: ambiguous
+            elif entity.label in _SPEAKER_LABELS:
+                self.last_words.setdefault(last, (entity.name, entity.label))
         self.quoted_starts: list[int] = []
         self.quoted_ends: list[int] = []
 
@@ -149,6 +171,11 @@ class MentionIndex:
         first = bisect.bisect_left(self.starts, start)
         last = bisect.bisect_left(self.starts, end)
         return [m for m in self.mentions[first:last] if m.end <= end]
+
+    def named_by_word(self, word: str) -> tuple[str, str] | None:
+        """Return (name, label) of the one speaker-like entity whose name ends with word."""
+        found = self.last_words.get(word)
+        return found if found and found[0] else None
 
     def before(self, position: int) -> Iterator[IndexedMention]:
         """Yield the mentions ending at or before position, nearest first (bounded)."""
@@ -297,6 +324,8 @@ def resolve_description(noun: str, position: int, mentions: MentionIndex) -> str
     for mention in mentions.before(position):
         if mention.label == "ORG" and noun.lower() in mention.name.lower():
             return mention.name
+    if noun.lower() in _GENERIC_ORG_NOUNS:
+        return next((m.name for m in mentions.before(position) if m.label == "ORG"), None)
     return None
 
 
@@ -326,7 +355,12 @@ def speaker_candidates(body: str, start: int, end: int, mentions: MentionIndex) 
         found.append(_Candidate(mention.start, mention.end, _LABEL_RANK[mention.label], speaker))
     for match in _PRONOUN.finditer(body, start, end):
         speaker = resolve_pronoun(match.group(), match.start(), mentions, body)
-        found.append(_Candidate(match.start(), match.end(), 0, speaker))
+        rank = 1 if match.group().lower() == "it" else 0
+        found.append(_Candidate(match.start(), match.end(), rank, speaker))
+    for match in _CAPITALISED_WORD.finditer(body, start, end):
+        named = mentions.named_by_word(match.group())
+        if named is not None and not any(s < match.end() and match.start() < e for s, e in taken):
+            found.append(_Candidate(match.start(), match.end(), _LABEL_RANK[named[1]], named[0]))
     for match in _DESCRIPTION.finditer(body, start, end):
         if any(s < match.end() and match.start() < e for s, e in taken):
             continue
@@ -348,6 +382,8 @@ def inverted_speaker(body: str, cue_end: int, end: int, mentions: MentionIndex) 
     """Return the speaker named right after a cue ("said Wang", "according to KCNA")."""
     stop = min(end, cue_end + _MAX_INVERTED_SPEAKER_CHARS)
     for offset, char in enumerate(body[cue_end:stop]):
+        if char == "." and _ABBREVIATION.search(body, cue_end, cue_end + offset):
+            continue
         if char in ',.;:!?"“”\n':
             stop = cue_end + offset
             break
@@ -442,9 +478,13 @@ def attribute_segments(
         )
         floor = previous.close + 1 if previous and previous.close is not None else para_start
         floor = max(floor, para_start)
-        segment.attribution = attribution_after(
-            body, segment, sentences, next_open, mentions
-        ) or attribution_before(body, segment, sentences, floor, mentions)
+        after = attribution_after(body, segment, sentences, next_open, mentions)
+        if after is None or after.speaker is None:
+            before = attribution_before(body, segment, sentences, floor, mentions)
+            after = before if before is not None and before.speaker is not None else after
+        segment.attribution = after or attribution_before(
+            body, segment, sentences, floor, mentions
+        )
     _share_in_chains(segments)
 
 
