@@ -42,6 +42,9 @@ _POSSESSIVE = re.compile(r"['’][sS]$")
 # A lowercase hyphenated tail spaCy cut off a name: "Choe Son|-hui".
 _HYPHEN_TAIL = re.compile(r"(?:-[a-z]+)+")
 
+# "health ministry", "justice department": the field before the kind of institution.
+_INSTITUTION_FIRST = re.compile(r"^(?P<field>[a-z]+) (?P<kind>ministry|department)$")
+
 # Whitespace runs, to collapse inside names.
 _WHITESPACE = re.compile(r"\s+")
 
@@ -104,8 +107,12 @@ def normalise_name(text: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """Return the key under which spellings of one name match ("Choe Son-hui" = "choe son hui")."""
-    return _WHITESPACE.sub(" ", name.casefold().replace("-", " ").replace(".", "")).strip()
+    """Return the key under which spellings of one name match ("Choe Son-hui" = "choe son hui").
+
+    "Health ministry" and "Ministry of Health" share one key.
+    """
+    key = _WHITESPACE.sub(" ", name.casefold().replace("-", " ").replace(".", "")).strip()
+    return _INSTITUTION_FIRST.sub(r"\g<kind> of \g<field>", key)
 
 
 def extend_hyphen_tail(text: str, end: int) -> int:

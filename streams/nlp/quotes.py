@@ -61,6 +61,14 @@ _DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 
+# "the minister", "the foreign minister", "the chief executive": a person named by role.
+_ROLE = re.compile(
+    r"\b[Tt]he[ ](?:[\w-]+[ ]){0,2}?(?:minister|president|mayor|governor|premier|chancellor"
+    r"|secretary|senator|coach|manager|director|chairman|chairwoman|chair|chief[ ]executive"
+    r"|spokesman|spokeswoman|spokesperson|prosecutor|judge|ambassador|envoy|commissioner"
+    r"|captain|head[ ]teacher|principal|leader)\b"
+)
+
 # Words that put the next name in object position: "told Choe", "met Wang", "with Kim".
 _OBJECT_MARKER = re.compile(
     r"(?:\b(?:told|tells|met|meets|meeting|with|to|by|for|against|from|of|about|thanked"
@@ -100,6 +108,13 @@ _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
 # Words counted in a quote.
 _WORD = re.compile(r"\w+")
 
+# Words a title leaves in lower case: "Shelves without Walls", "Lord of the Rings".
+_TITLE_SMALL_WORDS = frozenset(
+    {"a", "an", "the", "of", "in", "on", "and", "or", "for", "to", "at", "by", "with", "without",
+     "from", "de", "la", "le"}
+)  # fmt: skip
+
+_MAX_TITLE_WORDS = 8  # longer all-capitalised quotes are speech in headline case
 MIN_QUOTE_WORDS = 3  # shorter quoted text is a scare quote or a title
 _CONTEXT_CHARS = 200  # how far from a quote its attribution is looked for
 _MAX_SUBJECT_WORDS = 12  # longest "X" in "X said"
@@ -177,6 +192,16 @@ class MentionIndex:
         found = self.last_words.get(word)
         return found if found and found[0] else None
 
+    def main_org(self, position: int) -> str | None:
+        """Return the organisation mentioned most often before position (first on ties)."""
+        counts: dict[str, int] = {}
+        for mention in self.mentions:
+            if mention.start >= position:
+                break
+            if mention.label == "ORG":
+                counts[mention.name] = counts.get(mention.name, 0) + 1
+        return max(counts, key=lambda name: counts[name]) if counts else None
+
     def before(self, position: int) -> Iterator[IndexedMention]:
         """Yield the mentions ending at or before position, nearest first (bounded)."""
         index = bisect.bisect_left(self.starts, position)
@@ -235,6 +260,15 @@ def fallback_sentences(body: str) -> list[Span]:
 def count_words(text: str) -> int:
     """Count the words of text."""
     return len(_WORD.findall(text))
+
+
+def is_title(text: str) -> bool:
+    """Tell whether quoted text is a title ("The Salt Road"), not speech: short, every word
+    capitalised but the small ones, no closing punctuation."""
+    words = text.split()
+    if len(words) > _MAX_TITLE_WORDS or text.rstrip("\"'”’").endswith((".", "!", "?", ",")):
+        return False
+    return all(w[0].isupper() or w in _TITLE_SMALL_WORDS for w in words) and words[0][0].isupper()
 
 
 def trim(body: str, start: int, end: int) -> tuple[int, int]:
@@ -325,7 +359,7 @@ def resolve_description(noun: str, position: int, mentions: MentionIndex) -> str
         if mention.label == "ORG" and noun.lower() in mention.name.lower():
             return mention.name
     if noun.lower() in _GENERIC_ORG_NOUNS:
-        return next((m.name for m in mentions.before(position) if m.label == "ORG"), None)
+        return mentions.main_org(position)
     return None
 
 
@@ -361,6 +395,11 @@ def speaker_candidates(body: str, start: int, end: int, mentions: MentionIndex) 
         named = mentions.named_by_word(match.group())
         if named is not None and not any(s < match.end() and match.start() < e for s, e in taken):
             found.append(_Candidate(match.start(), match.end(), _LABEL_RANK[named[1]], named[0]))
+    for match in _ROLE.finditer(body, start, end):
+        if any(s < match.end() and match.start() < e for s, e in taken):
+            continue
+        speaker = resolve_pronoun("he", match.start(), mentions, body)
+        found.append(_Candidate(match.start(), match.end(), 0, speaker))
     for match in _DESCRIPTION.finditer(body, start, end):
         if any(s < match.end() and match.start() < e for s, e in taken):
             continue
@@ -485,15 +524,21 @@ def attribute_segments(
         segment.attribution = after or attribution_before(
             body, segment, sentences, floor, mentions
         )
-    _share_in_chains(segments)
+    _share_in_chains(segments, paragraphs)
 
 
-def _share_in_chains(segments: list[_Segment]) -> None:
+def _share_in_chains(segments: list[_Segment], paragraphs: Sequence[tuple[int, int]]) -> None:
+    """Share attributions within chains; a paragraph that opens with an unattributed quote
+    right after an attributed one continues it (news style for a long quote)."""
+
     def linked(a: _Segment, b: _Segment) -> bool:
         return a.paragraph == b.paragraph or (a.close is None and b.paragraph == a.paragraph + 1)
 
     for earlier, later in itertools.pairwise(segments):
-        if later.attribution is None and linked(earlier, later):
+        opens_paragraph = paragraphs[later.paragraph][0] == later.open
+        if later.attribution is None and (
+            linked(earlier, later) or (opens_paragraph and later.paragraph == earlier.paragraph + 1)
+        ):
             later.attribution = earlier.attribution
     for later, earlier in itertools.pairwise(reversed(segments)):
         if earlier.attribution is None and linked(earlier, later):
@@ -509,7 +554,7 @@ def direct_quotes(body: str, sentences: SentenceIndex, mentions: MentionIndex) -
     quotes: list[Quote] = []
     for segment in segments:
         text = body[segment.start : segment.end]
-        if count_words(text) < MIN_QUOTE_WORDS:
+        if count_words(text) < MIN_QUOTE_WORDS or is_title(text):
             continue
         attribution = segment.attribution
         quotes.append(
