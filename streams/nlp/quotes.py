@@ -29,7 +29,7 @@ _CUE = re.compile(
     r"|urged|urges|emphasised|emphasized|maintained|observed|tweeted|posted|predicted"
     r"|concluded|responded|reiterated|cautioned|complained|conceded|boasted|vowed|pledged"
     r"|promised|testified|alleged|revealed|disclosed|contended|countered|remarked|mused"
-    r"|quipped|joked|shouted|whispered|called|calls|described|describes)\b"
+    r"|quipped|joked|shouted|whispered|called|calls|described|describes|saying)\b"
 )
 
 # Cues after which the speaker is named, not before them.
@@ -44,10 +44,11 @@ _TAKES_OBJECT = frozenset({"told", "tells", "asked", "asks", "warned", "warns", 
 _REPORTING_CUES = frozenset(
     {"said", "says", "say", "told", "tells", "added", "adds", "stated", "explained", "explains",
      "warned", "warns", "insisted", "insists", "wrote", "writes", "announced",
-     "announces", "declared", "declares", "according to", "According to"}
+     "announces", "saying", "according to", "According to"}
 )  # fmt: skip
 
-_MAX_ADDRESSEE_WORDS = 5  # longest "Y" in "C, X told Y."
+_MAX_ADDRESSEE_WORDS = 8  # longest "Y" in "C, X told Y."
+_MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE = 3  # longest "Y" in "X told Y the plan was ..."
 
 # Subject pronouns that can stand for a speaker.
 _PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
@@ -88,6 +89,17 @@ _TIME_PHRASE = re.compile(
     r"|on[ ]social[ ]media)\b"
     r"(?:[ ]+(?:night|morning|afternoon|evening))?,?",
     re.IGNORECASE,
+)
+
+# "and" / "but" right before a cue: the sentence's subject said it ("... and said C").
+_COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
+
+# Words that open a phrase, not a reported clause: "said in documents", "said, and".
+_NOT_A_CLAUSE = re.compile(r"(?:and|but|or|in|on|at|during|after|before|with|by|to|from|for)\b")
+
+# Words a clause after "told Y" opens with: "told local radio the government would".
+_CLAUSE_OPENER = re.compile(
+    r"\b(?:the|a|an|he|she|it|they|we|his|her|its|their|there|this|these|those)\b"
 )
 
 # "that" opening a reported clause, after optional words: "told reporters that".
@@ -578,13 +590,20 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     that = _THAT.search(window)
     if that and (comma < 0 or that.start() < comma) and count_words(window[: that.start()]) <= 5:
         position += that.end()
-    else:
-        if cue.group() not in _REPORTING_CUES or cue.group() in _TAKES_OBJECT:
+    elif cue.group() in _TAKES_OBJECT and cue.group() in _REPORTING_CUES:
+        opener = addressee_end(body, position, end)
+        if opener is None:
             return None  # "told his counterpart, ...": no clause follows the addressee
+        position = opener
+    else:
+        if cue.group() not in _REPORTING_CUES:
+            return None
         time = _TIME_PHRASE.match(body, position, end)
         if time:
             position = time.end()
     start, stop = trim(body, position, end)
+    if _NOT_A_CLAUSE.match(body, start, stop):
+        return None
     accordingly = _TRAILING_ACCORDING.search(body, start, stop)
     if accordingly:
         stop = accordingly.start()
@@ -592,6 +611,18 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     if body[start : start + 1] in (",", ":", ";") or count_words(body[start:stop]) < 3:
         return None
     return start, stop
+
+
+def addressee_end(body: str, position: int, end: int) -> int | None:
+    """Return where the clause after "told Y" starts: at a determiner or pronoun after Y."""
+    window_end = min(end, position + 60)
+    comma = body.find(",", position, window_end)
+    window_end = comma if comma >= 0 else window_end
+    for match in _CLAUSE_OPENER.finditer(body, position, window_end):
+        words_before = count_words(body[position : match.start()])
+        if 1 <= words_before <= _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE:
+            return match.start()
+    return None
 
 
 def _strip_end_punctuation(body: str, start: int, stop: int) -> int:
@@ -603,8 +634,9 @@ def _strip_end_punctuation(body: str, start: int, stop: int) -> int:
 def indirect_quote(body: str, sentence: tuple[int, int], mentions: MentionIndex) -> Quote | None:
     """Return the reported speech of one sentence without quote marks, if it has any.
 
-    Handles "X said (that) C", "X told Y that C", "C, X said", "According to X, C" and
-    "C, according to X".
+    Handles "X said (that) C", "X told Y (that) C", "C, X said", "According to X, C",
+    "C, according to X", "X, who ..., said C" and "X did this and said C". A cue that
+    introduces no clause passes the turn to the next cue of the sentence.
     """
     start, end = sentence
     for cue in _CUE.finditer(body, start, end):
@@ -617,10 +649,10 @@ def indirect_quote(body: str, sentence: tuple[int, int], mentions: MentionIndex)
         if text.lower() in _SPEAKER_AFTER:
             continue
         comma = left.rfind(",")
-        subject = left[comma + 1 :]
+        subject_start = subject_start_of(body, start, cue.start())
         clause = reported_clause(body, cue, end)
-        if clause is not None and subject.strip() and count_words(subject) <= _MAX_SUBJECT_WORDS:
-            speaker = subject_speaker(body, start + comma + 1, cue.start(), mentions)
+        if clause is not None and subject_start is not None:
+            speaker = subject_speaker(body, subject_start, cue.start(), mentions)
             return _indirect(body, clause, speaker, text)
         if (
             comma > 0
@@ -633,8 +665,24 @@ def indirect_quote(body: str, sentence: tuple[int, int], mentions: MentionIndex)
             if count_words(body[start:clause_end]) >= 3:
                 speaker = subject_speaker(body, start + comma + 1, cue.start(), mentions)
                 return _indirect(body, (start, clause_end), speaker, text)
-        return None
     return None
+
+
+def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
+    """Return where the subject of a cue starts in its sentence, or None if it has none.
+
+    The subject is what follows the last comma ("Today, Wang said"), or, when the cue
+    follows a comma or "and"/"but" ("Kaunda, who runs it, said"; "X won and said"), the
+    sentence from its start.
+    """
+    left = body[start:cue_start]
+    if _COORDINATED.search(left):
+        return start
+    comma = left.rfind(",")
+    subject = left[comma + 1 :]
+    if not subject.strip():
+        return start if comma > 0 and count_words(left) <= 2 * _MAX_SUBJECT_WORDS else None
+    return start + comma + 1 if count_words(subject) <= _MAX_SUBJECT_WORDS else None
 
 
 def ends_attribution(body: str, position: int, end: int) -> bool:
@@ -672,16 +720,16 @@ def _indirect(body: str, clause: tuple[int, int], speaker: str | None, cue: str)
 def indirect_quotes(
     body: str, sentences: SentenceIndex, mentions: MentionIndex, taken: Sequence[Quote]
 ) -> list[Quote]:
-    """Return the indirect quotes of the sentences that hold no direct quote."""
+    """Return the indirect quotes of the sentences, but none that cuts through a direct quote."""
     quotes: list[Quote] = []
     direct = sorted((q.start, q.end) for q in taken)
     for start, end in sentences.spans:
-        index = bisect.bisect_left(direct, (end, end))
-        if index and direct[index - 1][1] > start:
-            continue  # the sentence overlaps a direct quote
+        inside = [(s, e) for s, e in direct if s < end and start < e]
         quote = indirect_quote(body, (start, end), mentions)
-        if quote is not None:
-            quotes.append(quote)
+        if quote is not None and all(
+            count_words(body[quote.start : s]) and e <= quote.end for s, e in inside
+        ):
+            quotes.append(quote)  # direct quotes in it are partial quotes of its clause
     return quotes
 
 

@@ -220,8 +220,15 @@ def test_sentences_that_report_no_speech(body: str) -> None:
     assert quotes(body) == []
 
 
-def test_a_sentence_with_a_direct_quote_is_not_also_indirect() -> None:
+def test_a_partial_quote_sits_inside_the_reported_clause() -> None:
     body = 'Acme said the plan was "a disaster for everyone involved in it".'
+    found = quotes(body, entity(body, "Acme", "ORG"))
+    assert [(q.kind, q.speaker) for q in found] == [("indirect", "Acme"), ("direct", "Acme")]
+    assert found[0].text.startswith("the plan was")
+
+
+def test_a_quote_that_opens_the_clause_is_not_also_indirect() -> None:
+    body = 'Acme said "the plan is a disaster for everyone involved in it".'
     found = quotes(body, entity(body, "Acme", "ORG"))
     assert [(q.kind, q.speaker) for q in found] == [("direct", "Acme")]
 
