@@ -263,6 +263,31 @@ def merge_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
     return [sorted(g, key=lambda m: m.start) for g in merged if g]
 
 
+def merge_org_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
+    """Move an organisation's short forms into its full name's group: the acronym of its
+    capitalised words ("ESA" of "European Space Agency") and a leading part of it ("Asan
+    Institute" of "Asan Institute for Policy Studies"), when exactly one full name fits."""
+    names = [normalise_name(canonical_name(g)) for g in groups]
+    labels = [majority_label(g) for g in groups]
+    orgs = [i for i, label in enumerate(labels) if label == "ORG"]
+    merged: list[list[RawMention]] = [list(g) for g in groups]
+    for index, name in enumerate(names):
+        targets = [o for o in orgs if o != index and abbreviates(name, names[o])]
+        if len(targets) == 1 and merged[index]:
+            merged[targets[0]].extend(merged[index])
+            merged[index] = []
+    return [sorted(g, key=lambda m: m.start) for g in merged if g]
+
+
+def abbreviates(short: str, full: str) -> bool:
+    """Tell whether short is full's acronym or its first two or more words."""
+    full_words, short_words = full.split(), short.split()
+    if _ACRONYM.fullmatch(short):
+        initials = "".join(w[0] for w in full_words if w[0].isupper())
+        return len(full_words) > 1 and initials == short
+    return 1 < len(short_words) < len(full_words) and full_words[: len(short_words)] == short_words
+
+
 def canonical_name(mentions: Sequence[RawMention]) -> str:
     """Return the longest normalised name of mentions; ties go to the most frequent, then first."""
     names = [normalise_name(m.text) for m in mentions]
@@ -288,7 +313,7 @@ def to_entity(mentions: Sequence[RawMention]) -> Entity:
 
 def merge_mentions(mentions: Sequence[RawMention]) -> list[Entity]:
     """Merge mentions of one referent into entities, in order of first mention."""
-    groups = merge_short_forms(group_by_name(mentions))
+    groups = merge_org_short_forms(merge_short_forms(group_by_name(mentions)))
     return [to_entity(g) for g in sorted(groups, key=lambda g: g[0].start)]
 
 

@@ -145,6 +145,9 @@ _GENERIC_ORG_NOUNS = frozenset(
      "organization", "network", "institute", "university", "bank"}
 )  # fmt: skip
 
+# A possessive right after a name: "Rinaldi's lawyer" names the lawyer, not Rinaldi.
+_POSSESSIVE_AFTER = re.compile(r"['’]s\b")
+
 # A capitalised word: a name the model may have missed next to a cue ("Corral said").
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]+\b")
 
@@ -198,6 +201,11 @@ class MentionIndex:
         first = bisect.bisect_left(self.starts, start)
         last = bisect.bisect_left(self.starts, end)
         return [m for m in self.mentions[first:last] if m.end <= end]
+
+    def is_mention_at(self, position: int) -> bool:
+        """Tell whether an entity mention starts at position."""
+        index = bisect.bisect_left(self.starts, position)
+        return index < len(self.starts) and self.starts[index] == position
 
     def named_by_word(self, word: str) -> tuple[str, str] | None:
         """Return (name, label) of the one speaker-like entity whose name ends with word."""
@@ -395,8 +403,8 @@ def speaker_candidates(body: str, start: int, end: int, mentions: MentionIndex) 
         if mention.label not in _LABEL_RANK:
             continue
         taken.append((mention.start, mention.end))
-        if body[mention.end : mention.end + 1] == "-":
-            continue  # a modifier, not a speaker: "a Washington-based expert"
+        if body[mention.end : mention.end + 1] == "-" or _POSSESSIVE_AFTER.match(body, mention.end):
+            continue  # a modifier, not a speaker: "a Washington-based expert", "Kim's lawyer"
         speaker = mention.name if mention.label in _SPEAKER_LABELS else None
         found.append(_Candidate(mention.start, mention.end, _LABEL_RANK[mention.label], speaker))
     for match in _PRONOUN.finditer(body, start, end):
@@ -652,7 +660,7 @@ def indirect_quote(body: str, sentence: tuple[int, int], mentions: MentionIndex)
         subject_start = subject_start_of(body, start, cue.start())
         clause = reported_clause(body, cue, end)
         if clause is not None and subject_start is not None:
-            speaker = subject_speaker(body, subject_start, cue.start(), mentions)
+            speaker = appositive_speaker(body, subject_start, cue.start(), mentions)
             return _indirect(body, clause, speaker, text)
         if (
             comma > 0
@@ -666,6 +674,21 @@ def indirect_quote(body: str, sentence: tuple[int, int], mentions: MentionIndex)
                 speaker = subject_speaker(body, start + comma + 1, cue.start(), mentions)
                 return _indirect(body, (start, clause_end), speaker, text)
     return None
+
+
+def appositive_speaker(body: str, start: int, cue_start: int, mentions: MentionIndex) -> str | None:
+    """Return the speaker of "X, who backs Y, said": the head before the first comma if it
+    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said")."""
+    comma = body.find(",", start, cue_start)
+    if comma > 0:
+        head = [
+            c
+            for c in speaker_candidates(body, start, comma, mentions)
+            if c.speaker and c.rank <= 1 and mentions.is_mention_at(c.start)
+        ]
+        if head:
+            return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
+    return subject_speaker(body, start, cue_start, mentions)
 
 
 def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
