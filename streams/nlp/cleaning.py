@@ -52,6 +52,12 @@ _PAREN_PHOTO_CREDIT = re.compile(
     r"[^()\n]{0,60})\)[ \t]*$"
 )
 
+# A picture credit "REUTERS/Jane Doe", "AFP/Getty Images" ending a caption, after a full stop.
+_SLASH_PHOTO_CREDIT = re.compile(
+    r"(?<=[.!?])[ \t]+(?P<credit>(?:REUTERS|Reuters|AFP|AP|EPA|ANP|Xinhua|Getty[ ]Images)"
+    r"/[A-Z][\w.'’ -]{1,40})[ \t]*$"
+)
+
 # "By Jane Doe", "BY JANE DOE AND JOHN ROE", "By Jane Doe On 11/13/19 at 4:00 PM EST".
 _BYLINE = re.compile(r"^(?:By|BY|by)[ \t]+(?P<name>[A-Z][^\n]{1,120})$")
 
@@ -68,18 +74,21 @@ _BYLINE_END = re.compile(r"[ \t]+(?:on|On|ON|updated|Updated|\||[-–—])[ \t]|
 _DATELINE = re.compile(
     r"^(?P<dateline>"
     r"(?:[A-Z][A-Z.'’]+(?:[ -][A-Z][A-Z.'’]+){0,3}"  # place in capitals: BEIJING, NEW YORK
-    r"(?:,[ ][A-Z][A-Za-z.]*(?:[ ][A-Za-z0-9.]+){0,3})?"  # ", March 3" / ", Kenya"
+    r"(?:,[ ][A-Z][A-Za-z.]*(?:[ ][A-Za-z0-9.]+){0,3}){0,2}"  # ", March 3" / ", Kenya, May 9"
     r"(?:[ ]?\([A-Z][\w .&/-]{0,30}\))?)"  # "(Reuters)"
     r"|(?:[A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2}(?:,[ ][A-Z][A-Za-z.]*(?:[ ][A-Za-z0-9.]+){0,3})?"
     r"[ ]?\(" + _AGENCY + r"\))"  # "Nairobi, March 3 (Reuters)"
     r"|(?:\(" + _AGENCY + r"\))"  # "(Reuters)"
     r")(?:[ ]?:[ ]+|[ ]+[-–—]+[ ]*|[–—][ ]*)"
+    r"|^(?P<place>[A-Z][a-z]+(?:[ ][A-Z][a-z]+)?):[ ]+(?=[A-Z0-9\"“])"  # "New Delhi: " (South Asian)
 )
 
 # All-caps labels that look like datelines but are story labels.
 _NOT_A_PLACE = frozenset(
     {"BREAKING", "UPDATE", "UPDATED", "EXCLUSIVE", "WATCH", "ANALYSIS", "OPINION", "EDITORIAL",
-     "PHOTOS", "VIDEO", "LIVE", "NOTE", "EDITOR'S NOTE", "FILE", "READ", "RELATED", "ALSO READ"}
+     "PHOTOS", "VIDEO", "LIVE", "NOTE", "EDITOR'S NOTE", "FILE", "READ", "RELATED", "ALSO READ",
+     "WARNING", "UPDATE", "CORRECTION", "CLARIFICATION", "WATCH", "LISTEN", "QUESTION", "ANSWER",
+     "Q", "A", "SUMMARY", "BACKGROUND", "CONTEXT", "FACT CHECK", "SPOILER"}
 )  # fmt: skip
 
 # Lines that are page furniture whole: ads, share/follow/newsletter prompts, copyright,
@@ -104,6 +113,10 @@ _BOILERPLATE = re.compile(
     r"|(?:published|updated|posted|last[ ]updated|tags|topics|filed[ ]under|wordcount|citation)"
     r"[ ]*:.*"
     r"|this[ ](?:document|article|story)[ ]is[ ]subject[ ]to[ ]copyright\b.*"
+    r"|.{0,80}\bcontributed[ ](?:to[ ])?(?:this|the)[ ](?:report|story|article)\W*"
+    r"|our[ ]standards:.*|\(?this[ ]story[ ]has[ ]not[ ]been[ ]edited\b.*|catch[ ]all[ ]the\b.*"
+    r"|provided[ ]by\b.{0,80}|image[ ]\d+[ ]of\b.{0,10}"
+    r"|(?:published|updated|posted)\b.{0,60}\b\d{4}\b.{0,60}"
     r"|explore[ ]further|feedback[ ]to[ ]editors|previous[ ]article|next[ ]article"
     r"|(?:loading|please[ ]wait)\W*|you[ ]are[ ]here\b.*|like[ ]this[ ](?:article|story)\W*"
     r"|.{0,60}\b(?:privacy[ ]policy|cookie[ ]policy|terms[ ]of[ ](?:use|service))\b.{0,60}"
@@ -122,7 +135,8 @@ _TRAILING_MARKER = re.compile(
     r"|recommended(?:[ ]for[ ]you|[ ]stories|[ ]articles)?|we[ ]recommend"
     r"|trending(?:[ ]now|[ ]stories)?"
     r"|top[ ]stories\b.*|read[ ]next|latest[ ](?:news|stories)|popular[ ](?:now|stories|posts)"
-    r"|what[ ]to[ ]read[ ]next|editor'?s[ ]picks?|don'?t[ ]miss|in[ ]case[ ]you[ ]missed[ ]it)\W*$",
+    r"|what[ ]to[ ]read[ ]next|editor'?s[ ]picks?|don'?t[ ]miss|in[ ]case[ ]you[ ]missed[ ]it"
+    r"|explore[ ]further)\W*$",
     re.IGNORECASE,
 )
 
@@ -154,6 +168,7 @@ _MAX_BYLINE_WORDS = 20
 _MAX_CREDIT_WORDS = 8
 _CREDIT_TAIL_CHARS = 300  # credits and sign-offs are looked for in this many final characters
 _MAX_WRAP_WIDTH = 120  # wider lines are one paragraph per line, not hard-wrapped text
+_MAX_LIST_ITEMS = 12  # a longer run after a ":" line is a link list
 _FURNITURE_RUN = 4  # this many short lines in a row after most of the article end it
 _TAIL_PROSE_SHARE = 0.35  # ... when less than this share of the prose follows them
 
@@ -290,7 +305,7 @@ def split_caption(line: str) -> tuple[str, str] | None:
     A photo credit ("Photo: ...", "Credit: ...", "(AP Photo/...)") always marks a caption;
     a bare agency sign-off (" - Reuters") marks one only where the caller says so.
     """
-    for pattern in (_TRAILING_PHOTO_CREDIT, _PAREN_PHOTO_CREDIT):
+    for pattern in (_TRAILING_PHOTO_CREDIT, _PAREN_PHOTO_CREDIT, _SLASH_PHOTO_CREDIT):
         match = pattern.search(line, _tail_start(line))
         if match and line[: match.start()].strip() and is_credit_text(match.group("credit")):
             return line[: match.start()].rstrip(" \t(-–—"), match.group("credit").strip()
@@ -329,7 +344,7 @@ def strip_dateline(paragraph: str) -> tuple[str | None, str]:
     match = _DATELINE.match(paragraph)
     if not match:
         return None, paragraph
-    dateline = match.group("dateline").strip()
+    dateline = (match.group("dateline") or match.group("place")).strip()
     rest = paragraph[match.end() :]
     if dateline.upper() in _NOT_A_PLACE or word_count(rest) < 3:
         return None, paragraph
@@ -355,6 +370,7 @@ def find_headline(lead: list[str], title: str | None = None) -> str | None:
     if title and title.strip():
         return _WHITESPACE.sub(" ", title).strip()
     candidates = [line for line in lead if is_headline_candidate(line)]
+    candidates = [c for c in candidates if not any(o != c and c.endswith(o) for o in candidates)]
     if not candidates:
         return None
     return max(candidates, key=word_count)
@@ -367,10 +383,26 @@ def find_body_start(blocks: list[str]) -> int:
     """
     for index, block in enumerate(blocks):
         if is_prose(block) and not _is_furniture(block) and not _precedes_credit(blocks, index):
+            if is_question_headline(blocks, index):
+                continue
             return index
     if len(blocks) > 1 and is_headline_candidate(blocks[0]):
         return 1
     return 0
+
+
+def is_question_headline(blocks: list[str], index: int) -> bool:
+    """Tell whether the block at index is a headline that asks ("What is ... worth?"): a
+    short line ending in "?" or "!" right before prose, with no prose before it."""
+    block = blocks[index]
+    return (
+        block.rstrip("\"'”’").endswith(("?", "!"))
+        and word_count(block) < _LONG_PROSE_WORDS
+        and "\n" not in block
+        and is_headline_candidate(block)
+        and index + 1 < len(blocks)
+        and is_prose(blocks[index + 1])
+    )
 
 
 def _is_furniture(block: str) -> bool:
@@ -411,15 +443,34 @@ def find_furniture_run(blocks: list[str]) -> int | None:
     The run must follow most of the article's prose, so lists inside the article stay.
     """
     prose_words = [word_count(b) if is_prose(b) else 0 for b in blocks]
+    listed = list_items(blocks)
     total = sum(prose_words)
     before = 0
     for index in range(len(blocks) - _FURNITURE_RUN + 1):
-        if all(not prose_words[i] for i in range(index, index + _FURNITURE_RUN)):
+        if all(
+            not prose_words[i] and not listed[i] for i in range(index, index + _FURNITURE_RUN)
+        ):
             after = total - before
             if before and after < _TAIL_PROSE_SHARE * before:
                 return index
         before += prose_words[index]
     return None
+
+
+def list_items(blocks: list[str]) -> list[bool]:
+    """Mark the lines of in-article lists: a lead line ending in ":" and the short lines after
+    it up to the next prose, when prose follows the list (a footer list ends the page)."""
+    marked = [False] * len(blocks)
+    for index, block in enumerate(blocks):
+        if not block.endswith(":") or word_count(block) < 2 or is_boilerplate_line(block):
+            continue
+        end = index + 1
+        while end < len(blocks) and not is_prose(blocks[end]):
+            end += 1
+        if end < len(blocks) and end - index <= _MAX_LIST_ITEMS:
+            for item in range(index, end):
+                marked[item] = True
+    return marked
 
 
 def drop_repeats(blocks: list[str], title: str | None) -> tuple[list[str], list[str]]:
