@@ -30,6 +30,12 @@ _SHORT_FORM_LABELS = frozenset({"PERSON", "ORG"})
 # Labels of places: a one-word place stays apart from a person it names ("Washington").
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP"})
 
+# A preposition that puts the next name in place position: "in Washington", "to Halden".
+_PLACE_PREPOSITION = re.compile(
+    r"\b(?:in|to|from|at|near|across|into|outside|around|of|via|toward|towards)[ ]+$",
+    re.IGNORECASE,
+)
+
 # Characters trimmed from either end of a mention: spaces, quotes, brackets, separators.
 _EDGE_CHARS = " \t\n\"'“”‘’`()[]{}<>,;:!?*|-–—"
 
@@ -237,11 +243,12 @@ def nearest_group(position: int, candidates: Sequence[list[RawMention]]) -> int:
     return best_index
 
 
-def merge_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
+def merge_short_forms(groups: list[list[RawMention]], text: str = "") -> list[list[RawMention]]:
     """Move mentions of a bare surname into the PERSON group of the full name it shortens.
 
     Each mention goes to the full name mentioned closest before it, so two people who
-    share a surname keep their own mentions.
+    share a surname keep their own mentions. A one-word place ("Halden" as GPE) counts as a
+    surname only when text is given and no mention of it reads as a place ("in Halden").
     """
     keys = [name_key(normalise_name(g[0].text)) for g in groups]
     labels = [majority_label(g) for g in groups]
@@ -249,7 +256,8 @@ def merge_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
     merged: list[list[RawMention]] = [list(g) for g in groups]
     for index, group in enumerate(groups):
         if labels[index] not in _SHORT_FORM_LABELS and (
-            labels[index] in _PLACE_LABELS or len(keys[index].split()) > 1
+            len(keys[index].split()) > 1
+            or (labels[index] in _PLACE_LABELS and not _never_a_place(text, group))
         ):
             continue  # a one-word surname is often mislabelled ("Salas" as WORK_OF_ART)
         targets = [persons[t] for t in short_form_targets(keys[index], [keys[p] for p in persons])]
@@ -261,6 +269,13 @@ def merge_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
             chosen = targets[nearest_group(mention.start, [groups[t] for t in targets])]
             merged[chosen].append(mention)
     return [sorted(g, key=lambda m: m.start) for g in merged if g]
+
+
+def _never_a_place(text: str, group: Sequence[RawMention]) -> bool:
+    """Tell whether no mention of group follows a place preposition ("in", "to", "near")."""
+    return bool(text) and not any(
+        _PLACE_PREPOSITION.search(text, max(0, m.start - 12), m.start) for m in group
+    )
 
 
 def merge_org_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
@@ -311,15 +326,18 @@ def to_entity(mentions: Sequence[RawMention]) -> Entity:
     )
 
 
-def merge_mentions(mentions: Sequence[RawMention]) -> list[Entity]:
-    """Merge mentions of one referent into entities, in order of first mention."""
-    groups = merge_org_short_forms(merge_short_forms(group_by_name(mentions)))
+def merge_mentions(mentions: Sequence[RawMention], text: str = "") -> list[Entity]:
+    """Merge mentions of one referent into entities, in order of first mention.
+
+    text is the body the mentions point into; without it one-word places never merge.
+    """
+    groups = merge_org_short_forms(merge_short_forms(group_by_name(mentions), text))
     return [to_entity(g) for g in sorted(groups, key=lambda g: g[0].start)]
 
 
 def extract_entities(doc: Doc) -> list[Entity]:
     """Return the doc's named entities, mentions of one referent merged."""
-    return merge_mentions(add_repeated_names(doc.text, doc_mentions(doc)))
+    return merge_mentions(add_repeated_names(doc.text, doc_mentions(doc)), doc.text)
 
 
 def sentence_spans(doc: Doc) -> list[Span]:

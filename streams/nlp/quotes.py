@@ -62,6 +62,13 @@ _DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 
+# "a company spokesperson", "a ministry official": someone speaking for an organisation.
+_SPOKESPERSON = re.compile(
+    r"\b(?:[Aa]n?|[Tt]he|[Ii]ts)[ ](?P<noun>company|ministry|firm|agency|department|government"
+    r"|police|club|union|airline|bank|university|council)[ ](?:spokes(?:man|woman|person)"
+    r"|official|representative|source)\b"
+)
+
 # "the minister", "the foreign minister", "the chief executive": a person named by role.
 _ROLE = re.compile(
     r"\b[Tt]he[ ](?:[\w-]+[ ]){0,2}?(?:minister|president|mayor|governor|premier|chancellor"
@@ -420,6 +427,10 @@ def speaker_candidates(body: str, start: int, end: int, mentions: MentionIndex) 
             continue
         speaker = resolve_pronoun("he", match.start(), mentions, body)
         found.append(_Candidate(match.start(), match.end(), 0, speaker))
+    for match in _SPOKESPERSON.finditer(body, start, end):
+        speaker = resolve_description(match.group("noun"), match.start(), mentions)
+        found.append(_Candidate(match.start(), match.end(), 1, speaker))
+        taken.append((match.start(), match.end()))
     for match in _DESCRIPTION.finditer(body, start, end):
         if any(s < match.end() and match.start() < e for s, e in taken):
             continue
@@ -446,6 +457,9 @@ def inverted_speaker(body: str, cue_end: int, end: int, mentions: MentionIndex) 
         if char in ',.;:!?"“”\n':
             stop = cue_end + offset
             break
+    for mention in mentions.within(cue_end, stop + _MAX_INVERTED_SPEAKER_CHARS):
+        if mention.start < stop:
+            stop = max(stop, mention.end)  # a long name that starts in the window
     candidates = speaker_candidates(body, cue_end, stop, mentions)
     ranked = [c for c in candidates if c.speaker is not None]
     if not ranked:
