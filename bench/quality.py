@@ -206,7 +206,7 @@ def mean_prf(scores: Sequence[tuple[float, float, float]]) -> tuple[float, float
 
 
 def match_quotes(predicted: Sequence[str], gold: Sequence[str]) -> list[tuple[int, int]]:
-    """Pair predicted with gold quotes one to one, best token F1 first, at QUOTE_MATCH_F1 or more."""
+    """Pair predicted with gold quotes one to one, best token F1 first, at QUOTE_MATCH_F1 up."""
     scored = sorted(
         ((quote_f1(p, g), i, j) for i, p in enumerate(predicted) for j, g in enumerate(gold)),
         reverse=True,
@@ -461,8 +461,9 @@ def print_errors(golds: Sequence[GoldArticle], predicted: Sequence[EnrichedArtic
             want = [q for q in gold.quotes if q.kind == kind]
             pairs = match_quotes([q.text for q in pred], [q.text for q in want])
             for i, j in pairs:
-                if want[j].speaker and not same_name(pred[i].speaker, want[j].speaker):
-                    out.append(f"  {kind} speaker {pred[i].speaker!r} != {want[j].speaker!r}: "
+                wanted = want[j].speaker
+                if wanted and not same_name(pred[i].speaker, wanted):
+                    out.append(f"  {kind} speaker {pred[i].speaker!r} != {wanted!r}: "
                                f"{want[j].text[:50]!r}")  # fmt: skip
             for i in set(range(len(pred))) - {i for i, _ in pairs}:
                 out.append(f"  {kind} extra {pred[i].speaker!r}: {pred[i].text[:70]!r}")

@@ -80,14 +80,15 @@ _DATELINE = re.compile(
     r"[ ]?\(" + _AGENCY + r"\))"  # "Nairobi, March 3 (Reuters)"
     r"|(?:\(" + _AGENCY + r"\))"  # "(Reuters)"
     r")(?:[ ]?:[ ]+|[ ]+[-–—]+[ ]*|[–—][ ]*)"
-    r"|^(?P<place>[A-Z][a-z]+(?:[ ][A-Z][a-z]+)?):[ ]+(?=[A-Z0-9\"“])"  # "New Delhi: " (South Asian)
+    # "New Delhi: ", the South Asian style
+    r"|^(?P<place>[A-Z][a-z]+(?:[ ][A-Z][a-z]+)?):[ ]+(?=[A-Z0-9\"“])"
 )
 
 # All-caps labels that look like datelines but are story labels.
 _NOT_A_PLACE = frozenset(
     {"BREAKING", "UPDATE", "UPDATED", "EXCLUSIVE", "WATCH", "ANALYSIS", "OPINION", "EDITORIAL",
      "PHOTOS", "VIDEO", "LIVE", "NOTE", "EDITOR'S NOTE", "FILE", "READ", "RELATED", "ALSO READ",
-     "WARNING", "UPDATE", "CORRECTION", "CLARIFICATION", "WATCH", "LISTEN", "QUESTION", "ANSWER",
+     "WARNING", "CORRECTION", "CLARIFICATION", "LISTEN", "QUESTION", "ANSWER",
      "Q", "A", "SUMMARY", "BACKGROUND", "CONTEXT", "FACT CHECK", "SPOILER"}
 )  # fmt: skip
 
@@ -447,9 +448,7 @@ def find_furniture_run(blocks: list[str]) -> int | None:
     total = sum(prose_words)
     before = 0
     for index in range(len(blocks) - _FURNITURE_RUN + 1):
-        if all(
-            not prose_words[i] and not listed[i] for i in range(index, index + _FURNITURE_RUN)
-        ):
+        if all(not prose_words[i] and not listed[i] for i in range(index, index + _FURNITURE_RUN)):
             after = total - before
             if before and after < _TAIL_PROSE_SHARE * before:
                 return index

@@ -555,9 +555,7 @@ def attribute_segments(
         if after is None or after.speaker is None:
             before = attribution_before(body, segment, sentences, floor, mentions)
             after = before if before is not None and before.speaker is not None else after
-        segment.attribution = after or attribution_before(
-            body, segment, sentences, floor, mentions
-        )
+        segment.attribution = after or attribution_before(body, segment, sentences, floor, mentions)
     _share_in_chains(segments, paragraphs)
 
 
