@@ -169,6 +169,7 @@ _MAX_BYLINE_WORDS = 20
 _MAX_CREDIT_WORDS = 8
 _CREDIT_TAIL_CHARS = 300  # credits and sign-offs are looked for in this many final characters
 _MAX_WRAP_WIDTH = 120  # wider lines are one paragraph per line, not hard-wrapped text
+_REPEAT_PREFIX_CHARS = 60  # blocks opening with this many equal characters are one caption
 _MAX_LIST_ITEMS = 12  # a longer run after a ":" line is a link list
 _FURNITURE_RUN = 4  # this many short lines in a row after most of the article end it
 _TAIL_PROSE_SHARE = 0.35  # ... when less than this share of the prose follows them
@@ -362,6 +363,7 @@ def is_headline_candidate(line: str) -> bool:
         and not is_date_line(line)
         and parse_byline(line) is None
         and split_caption(line) is None
+        and photo_credit(line) is None
         and split_trailing_agency(line) is None
     )
 
@@ -370,7 +372,11 @@ def find_headline(lead: list[str], title: str | None = None) -> str | None:
     """Pick the headline: the given title, else the longest headline-like line before the body."""
     if title and title.strip():
         return _WHITESPACE.sub(" ", title).strip()
-    candidates = [line for line in lead if is_headline_candidate(line)]
+    candidates = [
+        line
+        for index, line in enumerate(lead)
+        if is_headline_candidate(line) and not (is_prose(line) and _precedes_credit(lead, index))
+    ]
     candidates = [c for c in candidates if not any(o != c and c.endswith(o) for o in candidates)]
     if not candidates:
         return None
@@ -384,7 +390,7 @@ def find_body_start(blocks: list[str]) -> int:
     """
     for index, block in enumerate(blocks):
         if is_prose(block) and not _is_furniture(block) and not _precedes_credit(blocks, index):
-            if is_question_headline(blocks, index):
+            if is_question_headline(blocks, index) or _repeats_next(blocks, index):
                 continue
             return index
     if len(blocks) > 1 and is_headline_candidate(blocks[0]):
@@ -394,15 +400,23 @@ def find_body_start(blocks: list[str]) -> int:
 
 def is_question_headline(blocks: list[str], index: int) -> bool:
     """Tell whether the block at index is a headline that asks ("What is ... worth?"): a
-    short line ending in "?" or "!" right before prose, with no prose before it."""
+    short line ending in "?" or "!" that opens the text or comes right before prose, with no
+    prose before it."""
     block = blocks[index]
     return (
         block.rstrip("\"'”’").endswith(("?", "!"))
         and word_count(block) < _LONG_PROSE_WORDS
         and "\n" not in block
         and is_headline_candidate(block)
-        and index + 1 < len(blocks)
-        and is_prose(blocks[index + 1])
+        and (index == 0 or (index + 1 < len(blocks) and is_prose(blocks[index + 1])))
+    )
+
+
+def _repeats_next(blocks: list[str], index: int) -> bool:
+    """Tell whether a block opens like the next one: a caption shown twice (once cut short)."""
+    following = blocks[index + 1] if index + 1 < len(blocks) else ""
+    return len(following) > _REPEAT_PREFIX_CHARS and (
+        blocks[index][:_REPEAT_PREFIX_CHARS] == following[:_REPEAT_PREFIX_CHARS]
     )
 
 
