@@ -176,6 +176,8 @@ _MAX_BYLINE_WORDS = 20
 _MAX_CREDIT_WORDS = 8
 _CREDIT_TAIL_CHARS = 300  # credits and sign-offs are looked for in this many final characters
 _MAX_WRAP_WIDTH = 120  # wider lines are one paragraph per line, not hard-wrapped text
+_MAX_CONTINUATION_GAP = 2  # this many non-article blocks in a row end a cut-off article
+_CONTINUATION_SHARE = 0.5  # ... which must add this share of the extracted words to count
 _REPEAT_PREFIX_CHARS = 60  # blocks opening with this many equal characters are one caption
 _MAX_LIST_ITEMS = 12  # a longer run after a ":" line is a link list
 _FURNITURE_RUN = 4  # this many short lines in a row after most of the article end it
@@ -696,7 +698,9 @@ def visible_text(html: str) -> str:
 def extract_from_html(html: str) -> HtmlText:
     """Extract an HTML page's article text and title with trafilatura.
 
-    Falls back to all visible text when trafilatura finds no article. Costs one HTML parse.
+    Falls back to all visible text when trafilatura finds no article, and continues a text
+    trafilatura cut off (see continue_cut_off_text). Costs trafilatura's parse and one pass
+    of html.parser over the page.
     """
     document = trafilatura.bare_extraction(html, with_metadata=True, **TRAFILATURA_OPTIONS)  # type: ignore[arg-type]
     text = getattr(document, "text", None) if document is not None else None
@@ -705,8 +709,41 @@ def extract_from_html(html: str) -> HtmlText:
     if not text or not text.strip():
         text = visible_text(html)
     else:
-        text = drop_list_markers(text)
+        text = continue_cut_off_text(drop_list_markers(text), visible_text(html))
     return HtmlText(text=text, title=title or None, author=author or None)
+
+
+def continue_cut_off_text(text: str, page_text: str) -> str:
+    """Append the article paragraphs an extractor left out after its last one.
+
+    Trafilatura sometimes stops at an ad or a widget between two chunks of one article. When
+    the page's visible text goes on, right after the extracted text's last paragraph, with
+    article-length prose adding at least half as much again, those paragraphs are the rest
+    of the article. Anything shorter is a teaser or a comment and is left out.
+    """
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    if not paragraphs:
+        return text
+    blocks = page_text.split("\n\n")
+    anchor = paragraphs[-1][:_REPEAT_PREFIX_CHARS]
+    last = next((i for i, block in enumerate(blocks) if anchor in block), None)
+    if last is None:
+        return text
+    added: list[str] = []
+    gap = 0
+    for block in blocks[last + 1 :]:
+        if is_prose(block) and word_count(block) >= _LONG_PROSE_WORDS and not _is_furniture(block):
+            if block[:_REPEAT_PREFIX_CHARS] in text:
+                break
+            added.append(block)
+            gap = 0
+        else:
+            gap += 1
+            if gap >= _MAX_CONTINUATION_GAP:
+                break
+    if sum(word_count(a) for a in added) < _CONTINUATION_SHARE * word_count(text):
+        return text
+    return "\n\n".join([text, *added])
 
 
 def drop_list_markers(text: str) -> str:

@@ -12,6 +12,8 @@ from streams.nlp.cleaning import (
     EmptyArticleError,
     clean_article,
     clean_text,
+    continue_cut_off_text,
+    drop_list_markers,
     find_headline,
     is_boilerplate_line,
     parse_byline,
@@ -366,3 +368,31 @@ def test_a_question_headline_is_the_headline() -> None:
     parts = clean_text(f"What is the value of drugs at the border?\n{first}\n{second}")
     assert parts.headline == "What is the value of drugs at the border?"
     assert parts.paragraphs == [first, second]
+
+
+def test_a_cut_off_extraction_is_continued_from_the_page() -> None:
+    paragraph = (
+        "Engineers worked through the night to restore power to the district, officials said."
+    )
+    later = [
+        f"Update number {n} came with more detail on the repairs, and on who pays. {paragraph}"
+        for n in range(3)
+    ]
+    page = "\n\n".join(["Menu", paragraph, "Advertisement", *later, "Most Popular", "Other story"])
+    assert continue_cut_off_text(paragraph, page) == "\n\n".join([paragraph, *later])
+
+
+def test_a_short_teaser_after_the_extraction_is_not_taken() -> None:
+    text = "\n".join(
+        f"Paragraph {n} of the story tells what the council decided and why it matters."
+        for n in range(6)
+    )
+    teaser = "A different story about the weather this weekend is worth reading today for all."
+    page = "\n\n".join([*text.split("\n"), teaser])
+    assert continue_cut_off_text(text, page) == text
+
+
+def test_trafilatura_list_markers_are_dropped() -> None:
+    assert drop_list_markers("Lead:\n- first item\n- second item\n-5 degrees") == (
+        "Lead:\nfirst item\nsecond item\n-5 degrees"
+    )
