@@ -674,6 +674,8 @@ def indirect_quote(body: str, sentence: tuple[int, int], mentions: MentionIndex)
         if clause is not None and subject_start is not None:
             speaker = appositive_speaker(body, subject_start, cue.start(), mentions)
             return _indirect(body, clause, speaker, text)
+        if not left[comma + 1 :].strip():
+            comma = appositive_opening(left, comma)
         if (
             comma > 0
             and text in _REPORTING_CUES
@@ -683,7 +685,7 @@ def indirect_quote(body: str, sentence: tuple[int, int], mentions: MentionIndex)
             # "C, X said." / "C, X told Y, ...": the clause comes first.
             clause_end = _strip_end_punctuation(body, start, start + comma)
             if count_words(body[start:clause_end]) >= 3:
-                speaker = subject_speaker(body, start + comma + 1, cue.start(), mentions)
+                speaker = appositive_speaker(body, start + comma + 1, cue.start(), mentions)
                 return _indirect(body, (start, clause_end), speaker, text)
     return None
 
@@ -701,6 +703,16 @@ def appositive_speaker(body: str, start: int, cue_start: int, mentions: MentionI
         if head:
             return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
     return subject_speaker(body, start, cue_start, mentions)
+
+
+def appositive_opening(left: str, comma: int) -> int:
+    """Return the comma that opens a trailing attribution with an appositive, given the one
+    right before the cue: "C, the developer, Greenway Homes, said" -> the comma after C."""
+    second = left.rfind(",", 0, comma)
+    first = left.rfind(",", 0, second) if second > 0 else -1
+    if first > 0 and count_words(left[first:comma]) <= _MAX_SUBJECT_WORDS:
+        return first
+    return comma
 
 
 def subject_start_of(body: str, start: int, cue_start: int) -> int | None:

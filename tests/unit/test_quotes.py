@@ -330,3 +330,9 @@ def test_an_unattributed_quote_paragraph_continues_the_previous_speaker() -> Non
     )
     found = quotes(body, entity(body, "Giulia Ferraro", "PERSON"))
     assert [speaker for _, speaker in direct(found)] == ["Giulia Ferraro"] * 3
+
+
+def test_a_trailing_attribution_with_an_appositive_names_the_speaker() -> None:
+    body = "A third of the homes will be cheaper, the developer, Greenway Homes, said."
+    found = quotes(body, entity(body, "Greenway Homes", "ORG"))
+    assert indirect(found) == [("A third of the homes will be cheaper", "Greenway Homes")]
