@@ -52,6 +52,12 @@ _PAREN_PHOTO_CREDIT = re.compile(
     r"[^()\n]{0,60})\)[ \t]*$"
 )
 
+# A picture credit "REUTERS/Jane Doe", "AFP/Getty Images" ending a caption, after a full stop.
+_SLASH_PHOTO_CREDIT = re.compile(
+    r"(?<=[.!?])[ \t]+(?P<credit>(?:REUTERS|Reuters|AFP|AP|EPA|ANP|Xinhua|Getty[ ]Images)"
+    r"/[A-Z][\w.'’ -]{1,40})[ \t]*$"
+)
+
 # "By Jane Doe", "BY JANE DOE AND JOHN ROE", "By Jane Doe On 11/13/19 at 4:00 PM EST".
 _BYLINE = re.compile(r"^(?:By|BY|by)[ \t]+(?P<name>[A-Z][^\n]{1,120})$")
 
@@ -68,18 +74,22 @@ _BYLINE_END = re.compile(r"[ \t]+(?:on|On|ON|updated|Updated|\||[-–—])[ \t]|
 _DATELINE = re.compile(
     r"^(?P<dateline>"
     r"(?:[A-Z][A-Z.'’]+(?:[ -][A-Z][A-Z.'’]+){0,3}"  # place in capitals: BEIJING, NEW YORK
-    r"(?:,[ ][A-Z][A-Za-z.]*(?:[ ][A-Za-z0-9.]+){0,3})?"  # ", March 3" / ", Kenya"
+    r"(?:,[ ][A-Z][A-Za-z.]*(?:[ ][A-Za-z0-9.]+){0,3}){0,2}"  # ", March 3" / ", Kenya, May 9"
     r"(?:[ ]?\([A-Z][\w .&/-]{0,30}\))?)"  # "(Reuters)"
     r"|(?:[A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2}(?:,[ ][A-Z][A-Za-z.]*(?:[ ][A-Za-z0-9.]+){0,3})?"
     r"[ ]?\(" + _AGENCY + r"\))"  # "Nairobi, March 3 (Reuters)"
     r"|(?:\(" + _AGENCY + r"\))"  # "(Reuters)"
     r")(?:[ ]?:[ ]+|[ ]+[-–—]+[ ]*|[–—][ ]*)"
+    # "New Delhi: ", the South Asian style
+    r"|^(?P<place>[A-Z][a-z]+(?:[ ][A-Z][a-z]+)?):[ ]+(?=[A-Z0-9\"“])"
 )
 
 # All-caps labels that look like datelines but are story labels.
 _NOT_A_PLACE = frozenset(
     {"BREAKING", "UPDATE", "UPDATED", "EXCLUSIVE", "WATCH", "ANALYSIS", "OPINION", "EDITORIAL",
-     "PHOTOS", "VIDEO", "LIVE", "NOTE", "EDITOR'S NOTE", "FILE", "READ", "RELATED", "ALSO READ"}
+     "PHOTOS", "VIDEO", "LIVE", "NOTE", "EDITOR'S NOTE", "FILE", "READ", "RELATED", "ALSO READ",
+     "WARNING", "CORRECTION", "CLARIFICATION", "LISTEN", "QUESTION", "ANSWER",
+     "Q", "A", "SUMMARY", "BACKGROUND", "CONTEXT", "FACT CHECK", "SPOILER"}
 )  # fmt: skip
 
 # Lines that are page furniture whole: ads, share/follow/newsletter prompts, copyright,
@@ -104,6 +114,14 @@ _BOILERPLATE = re.compile(
     r"|(?:published|updated|posted|last[ ]updated|tags|topics|filed[ ]under|wordcount|citation)"
     r"[ ]*:.*"
     r"|this[ ](?:document|article|story)[ ]is[ ]subject[ ]to[ ]copyright\b.*"
+    r"|.{0,80}\bcontributed[ ](?:to[ ])?(?:this|the)[ ](?:report|story|article)\W*"
+    r"|our[ ]standards:.*|\(?this[ ]story[ ]has[ ]not[ ]been[ ]edited\b.*|catch[ ]all[ ]the\b.*"
+    r"|provided[ ]by\b.{0,80}|image[ ]\d+[ ]of\b.{0,10}"
+    r"|(?:published|updated|posted)\b.{0,60}\b\d{4}\b.{0,60}"
+    r"|(?:published|updated|posted)[ ]at[ ]\d{1,2}[:.]\d{2}\b.{0,20}"
+    r"|(?:write[ ]to|e-?mail|contact)[ ].{1,60}\bat[ ]\S+@\S+.{0,120}"
+    r"|this[ ]copy[ ]is[ ]for[ ]your[ ]personal\b.*|order[ ]reprints|print[ ]article"
+    r"|https?://\S+"
     r"|explore[ ]further|feedback[ ]to[ ]editors|previous[ ]article|next[ ]article"
     r"|(?:loading|please[ ]wait)\W*|you[ ]are[ ]here\b.*|like[ ]this[ ](?:article|story)\W*"
     r"|.{0,60}\b(?:privacy[ ]policy|cookie[ ]policy|terms[ ]of[ ](?:use|service))\b.{0,60}"
@@ -122,7 +140,8 @@ _TRAILING_MARKER = re.compile(
     r"|recommended(?:[ ]for[ ]you|[ ]stories|[ ]articles)?|we[ ]recommend"
     r"|trending(?:[ ]now|[ ]stories)?"
     r"|top[ ]stories\b.*|read[ ]next|latest[ ](?:news|stories)|popular[ ](?:now|stories|posts)"
-    r"|what[ ]to[ ]read[ ]next|editor'?s[ ]picks?|don'?t[ ]miss|in[ ]case[ ]you[ ]missed[ ]it)\W*$",
+    r"|what[ ]to[ ]read[ ]next|editor'?s[ ]picks?|don'?t[ ]miss|in[ ]case[ ]you[ ]missed[ ]it"
+    r"|explore[ ]further)\W*$",
     re.IGNORECASE,
 )
 
@@ -135,6 +154,9 @@ _DATE_LINE = re.compile(
     r"|\d{1,4}[./-]\d{1,2}[./-]\d{1,4})[^\n]{0,40}$",
     re.IGNORECASE,
 )
+
+# The marker trafilatura writes before a list item.
+_LIST_MARKER = re.compile(r"^- (?=\S)", re.MULTILINE)
 
 # How trafilatura extracts article text from HTML. Measured on the 80-page cleaning set
 # (token F1 after clean_text): tables on, favor_precision off 0.959; favor_precision on,
@@ -154,6 +176,10 @@ _MAX_BYLINE_WORDS = 20
 _MAX_CREDIT_WORDS = 8
 _CREDIT_TAIL_CHARS = 300  # credits and sign-offs are looked for in this many final characters
 _MAX_WRAP_WIDTH = 120  # wider lines are one paragraph per line, not hard-wrapped text
+_MAX_CONTINUATION_GAP = 2  # this many non-article blocks in a row end a cut-off article
+_CONTINUATION_SHARE = 0.5  # ... which must add this share of the extracted words to count
+_REPEAT_PREFIX_CHARS = 60  # blocks opening with this many equal characters are one caption
+_MAX_LIST_ITEMS = 12  # a longer run after a ":" line is a link list
 _FURNITURE_RUN = 4  # this many short lines in a row after most of the article end it
 _TAIL_PROSE_SHARE = 0.35  # ... when less than this share of the prose follows them
 
@@ -290,7 +316,7 @@ def split_caption(line: str) -> tuple[str, str] | None:
     A photo credit ("Photo: ...", "Credit: ...", "(AP Photo/...)") always marks a caption;
     a bare agency sign-off (" - Reuters") marks one only where the caller says so.
     """
-    for pattern in (_TRAILING_PHOTO_CREDIT, _PAREN_PHOTO_CREDIT):
+    for pattern in (_TRAILING_PHOTO_CREDIT, _PAREN_PHOTO_CREDIT, _SLASH_PHOTO_CREDIT):
         match = pattern.search(line, _tail_start(line))
         if match and line[: match.start()].strip() and is_credit_text(match.group("credit")):
             return line[: match.start()].rstrip(" \t(-–—"), match.group("credit").strip()
@@ -329,7 +355,7 @@ def strip_dateline(paragraph: str) -> tuple[str | None, str]:
     match = _DATELINE.match(paragraph)
     if not match:
         return None, paragraph
-    dateline = match.group("dateline").strip()
+    dateline = (match.group("dateline") or match.group("place")).strip()
     rest = paragraph[match.end() :]
     if dateline.upper() in _NOT_A_PLACE or word_count(rest) < 3:
         return None, paragraph
@@ -346,6 +372,7 @@ def is_headline_candidate(line: str) -> bool:
         and not is_date_line(line)
         and parse_byline(line) is None
         and split_caption(line) is None
+        and photo_credit(line) is None
         and split_trailing_agency(line) is None
     )
 
@@ -354,7 +381,12 @@ def find_headline(lead: list[str], title: str | None = None) -> str | None:
     """Pick the headline: the given title, else the longest headline-like line before the body."""
     if title and title.strip():
         return _WHITESPACE.sub(" ", title).strip()
-    candidates = [line for line in lead if is_headline_candidate(line)]
+    candidates = [
+        line
+        for index, line in enumerate(lead)
+        if is_headline_candidate(line) and not (is_prose(line) and _precedes_credit(lead, index))
+    ]
+    candidates = [c for c in candidates if not any(o != c and c.endswith(o) for o in candidates)]
     if not candidates:
         return None
     return max(candidates, key=word_count)
@@ -367,10 +399,34 @@ def find_body_start(blocks: list[str]) -> int:
     """
     for index, block in enumerate(blocks):
         if is_prose(block) and not _is_furniture(block) and not _precedes_credit(blocks, index):
+            if is_question_headline(blocks, index) or _repeats_next(blocks, index):
+                continue
             return index
     if len(blocks) > 1 and is_headline_candidate(blocks[0]):
         return 1
     return 0
+
+
+def is_question_headline(blocks: list[str], index: int) -> bool:
+    """Tell whether the block at index is a headline that asks ("What is ... worth?"): a
+    short line ending in "?" or "!" that opens the text or comes right before prose, with no
+    prose before it."""
+    block = blocks[index]
+    return (
+        block.rstrip("\"'”’").endswith(("?", "!"))
+        and word_count(block) < _LONG_PROSE_WORDS
+        and "\n" not in block
+        and is_headline_candidate(block)
+        and (index == 0 or (index + 1 < len(blocks) and is_prose(blocks[index + 1])))
+    )
+
+
+def _repeats_next(blocks: list[str], index: int) -> bool:
+    """Tell whether a block opens like the next one: a caption shown twice (once cut short)."""
+    following = blocks[index + 1] if index + 1 < len(blocks) else ""
+    return len(following) > _REPEAT_PREFIX_CHARS and (
+        blocks[index][:_REPEAT_PREFIX_CHARS] == following[:_REPEAT_PREFIX_CHARS]
+    )
 
 
 def _is_furniture(block: str) -> bool:
@@ -411,15 +467,32 @@ def find_furniture_run(blocks: list[str]) -> int | None:
     The run must follow most of the article's prose, so lists inside the article stay.
     """
     prose_words = [word_count(b) if is_prose(b) else 0 for b in blocks]
+    listed = list_items(blocks)
     total = sum(prose_words)
     before = 0
     for index in range(len(blocks) - _FURNITURE_RUN + 1):
-        if all(not prose_words[i] for i in range(index, index + _FURNITURE_RUN)):
+        if all(not prose_words[i] and not listed[i] for i in range(index, index + _FURNITURE_RUN)):
             after = total - before
             if before and after < _TAIL_PROSE_SHARE * before:
                 return index
         before += prose_words[index]
     return None
+
+
+def list_items(blocks: list[str]) -> list[bool]:
+    """Mark the lines of in-article lists: a lead line ending in ":" and the short lines after
+    it up to the next prose, when prose follows the list (a footer list ends the page)."""
+    marked = [False] * len(blocks)
+    for index, block in enumerate(blocks):
+        if not block.endswith(":") or word_count(block) < 2 or is_boilerplate_line(block):
+            continue
+        end = index + 1
+        while end < len(blocks) and not is_prose(blocks[end]):
+            end += 1
+        if end < len(blocks) and end - index <= _MAX_LIST_ITEMS:
+            for item in range(index, end):
+                marked[item] = True
+    return marked
 
 
 def drop_repeats(blocks: list[str], title: str | None) -> tuple[list[str], list[str]]:
@@ -625,7 +698,9 @@ def visible_text(html: str) -> str:
 def extract_from_html(html: str) -> HtmlText:
     """Extract an HTML page's article text and title with trafilatura.
 
-    Falls back to all visible text when trafilatura finds no article. Costs one HTML parse.
+    Falls back to all visible text when trafilatura finds no article, and continues a text
+    trafilatura cut off (see continue_cut_off_text). Costs trafilatura's parse and one pass
+    of html.parser over the page.
     """
     document = trafilatura.bare_extraction(html, with_metadata=True, **TRAFILATURA_OPTIONS)  # type: ignore[arg-type]
     text = getattr(document, "text", None) if document is not None else None
@@ -633,7 +708,47 @@ def extract_from_html(html: str) -> HtmlText:
     author = getattr(document, "author", None) if document is not None else None
     if not text or not text.strip():
         text = visible_text(html)
+    else:
+        text = continue_cut_off_text(drop_list_markers(text), visible_text(html))
     return HtmlText(text=text, title=title or None, author=author or None)
+
+
+def continue_cut_off_text(text: str, page_text: str) -> str:
+    """Append the article paragraphs an extractor left out after its last one.
+
+    Trafilatura sometimes stops at an ad or a widget between two chunks of one article. When
+    the page's visible text goes on, right after the extracted text's last paragraph, with
+    article-length prose adding at least half as much again, those paragraphs are the rest
+    of the article. Anything shorter is a teaser or a comment and is left out.
+    """
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    if not paragraphs:
+        return text
+    blocks = page_text.split("\n\n")
+    anchor = paragraphs[-1][:_REPEAT_PREFIX_CHARS]
+    last = next((i for i, block in enumerate(blocks) if anchor in block), None)
+    if last is None:
+        return text
+    added: list[str] = []
+    gap = 0
+    for block in blocks[last + 1 :]:
+        if is_prose(block) and word_count(block) >= _LONG_PROSE_WORDS and not _is_furniture(block):
+            if block[:_REPEAT_PREFIX_CHARS] in text:
+                break
+            added.append(block)
+            gap = 0
+        else:
+            gap += 1
+            if gap >= _MAX_CONTINUATION_GAP:
+                break
+    if sum(word_count(a) for a in added) < _CONTINUATION_SHARE * word_count(text):
+        return text
+    return "\n\n".join([text, *added])
+
+
+def drop_list_markers(text: str) -> str:
+    """Drop the "- " trafilatura puts before each list item: the page shows a bullet, not text."""
+    return _LIST_MARKER.sub("", text)
 
 
 def content_hash(body: str) -> str:

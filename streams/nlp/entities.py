@@ -7,6 +7,7 @@ functions over plain data, testable without a model.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -26,6 +27,15 @@ ENTITY_LABELS = frozenset(
 # Labels a bare surname can carry when spaCy's small model mislabels it ("Wang told Choe").
 _SHORT_FORM_LABELS = frozenset({"PERSON", "ORG"})
 
+# Labels of places: a one-word place stays apart from a person it names ("Washington").
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP"})
+
+# A preposition that puts the next name in place position: "in Washington", "to Halden".
+_PLACE_PREPOSITION = re.compile(
+    r"\b(?:in|to|from|at|near|across|into|outside|around|of|via|toward|towards)[ ]+$",
+    re.IGNORECASE,
+)
+
 # Characters trimmed from either end of a mention: spaces, quotes, brackets, separators.
 _EDGE_CHARS = " \t\n\"'“”‘’`()[]{}<>,;:!?*|-–—"
 
@@ -38,11 +48,34 @@ _POSSESSIVE = re.compile(r"['’][sS]$")
 # A lowercase hyphenated tail spaCy cut off a name: "Choe Son|-hui".
 _HYPHEN_TAIL = re.compile(r"(?:-[a-z]+)+")
 
+# "health ministry", "justice department": the field before the kind of institution.
+_INSTITUTION_FIRST = re.compile(r"^(?P<field>[a-z]+) (?P<kind>ministry|department)$")
+
 # Whitespace runs, to collapse inside names.
 _WHITESPACE = re.compile(r"\s+")
 
 # Blank lines: a sentence never runs across paragraphs.
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+# One or two capitalised words right before a known surname: "Marisol " in "Marisol Peña".
+_GIVEN_NAMES = re.compile(r"(?:[A-Z][\w'’-]+[ ]){1,2}$")
+
+# Where a sentence or paragraph starts, just before a word: its first word may be a title
+# ("Hydrologist Marisol Peña"), not a given name.
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?:][\"”’)]*\s+|\n\s*)$")
+
+# Titles that stand before a name but are not part of it.
+_TITLES = frozenset(
+    {"Mr", "Mrs", "Ms", "Dr", "Prof", "Professor", "President", "Mayor", "Minister",
+     "Governor", "Gov", "Senator", "Sen", "Rep", "Judge", "Captain", "Coach", "Chairman",
+     "Sir", "Dame", "Lord", "Lady", "King", "Queen", "Prince", "Princess", "Pope", "General",
+     "Colonel", "Chancellor", "Premier", "Secretary", "Director", "Councillor", "Officer"}
+)  # fmt: skip
+
+# An acronym a name may be written as: "ESA", "KCNA".
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+
+_MIN_SURNAME_CHARS = 3  # shorter words are too often something else ("Li" aside, rare)
 
 
 @dataclass(frozen=True)
@@ -80,8 +113,12 @@ def normalise_name(text: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """Return the key under which spellings of one name match ("Choe Son-hui" = "choe son hui")."""
-    return _WHITESPACE.sub(" ", name.casefold().replace("-", " ").replace(".", "")).strip()
+    """Return the key under which spellings of one name match ("Choe Son-hui" = "choe son hui").
+
+    "Health ministry" and "Ministry of Health" share one key.
+    """
+    key = _WHITESPACE.sub(" ", name.casefold().replace("-", " ").replace(".", "")).strip()
+    return _INSTITUTION_FIRST.sub(r"\g<kind> of \g<field>", key)
 
 
 def extend_hyphen_tail(text: str, end: int) -> int:
@@ -104,6 +141,59 @@ def doc_mentions(doc: Doc) -> list[RawMention]:
         if start < end and any(ch.isalpha() for ch in text[start:end]):
             mentions.append(RawMention(start, end, text[start:end], ent.label_))
     return mentions
+
+
+def add_repeated_names(text: str, mentions: Sequence[RawMention]) -> list[RawMention]:
+    """Add the mentions of known persons' names that the model missed, and complete a
+    surname the model only ever saw alone from "Given Surname" in the text.
+
+    The small model tags a name in one sentence and misses it, or mislabels it, in the next
+    ("Corral said"); a plain search for the names it did find as PERSON recovers them.
+    """
+    persons = [m for m in mentions if m.label == "PERSON"]
+    full_names = {normalise_name(m.text) for m in persons if len(m.text.split()) > 1}
+    surnames = {n.split()[-1] for n in full_names}
+    name_words = {w for n in full_names for w in n.split()}
+    added: list[RawMention] = []
+    for single in {normalise_name(m.text) for m in persons} - full_names:
+        if single in name_words or len(single) < _MIN_SURNAME_CHARS:
+            continue
+        full = complete_surname(text, single)
+        if full is not None:
+            added.append(full)
+            full_names.add(full.text)
+            surnames.add(single)
+    taken = sorted((m.start, m.end) for m in [*mentions, *added])
+    forms = sorted(full_names | {s for s in surnames if len(s) >= _MIN_SURNAME_CHARS},
+                   key=len, reverse=True)  # fmt: skip
+    for form in forms:
+        for match in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
+            if not _overlaps(taken, match.start(), match.end()):
+                added.append(RawMention(match.start(), match.end(), form, "PERSON"))
+                bisect.insort(taken, (match.start(), match.end()))
+    return sorted([*mentions, *added], key=lambda m: (m.start, m.end))
+
+
+def complete_surname(text: str, surname: str) -> RawMention | None:
+    """Return the first "Given Surname" in text as a PERSON mention, if there is one."""
+    for match in re.finditer(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", text):
+        given = _GIVEN_NAMES.search(text, max(0, match.start() - 60), match.start())
+        if given is None:
+            continue
+        words = list(re.finditer(r"\S+", given.group()))
+        if len(words) == 2 and _SENTENCE_OPENING.search(text, 0, given.start()):
+            words = words[1:]
+        titles = [i for i, w in enumerate(words) if w.group().rstrip(".") in _TITLES]
+        words = words[titles[-1] + 1 :] if titles else words
+        if words:
+            start = given.start() + words[0].start()
+            return RawMention(start, match.end(), text[start : match.end()], "PERSON")
+    return None
+
+
+def _overlaps(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    index = bisect.bisect_left(spans, (end, end))
+    return any(s < end and start < e for s, e in spans[max(0, index - 8) : index])
 
 
 def majority_label(mentions: Sequence[RawMention]) -> str:
@@ -153,19 +243,23 @@ def nearest_group(position: int, candidates: Sequence[list[RawMention]]) -> int:
     return best_index
 
 
-def merge_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
+def merge_short_forms(groups: list[list[RawMention]], text: str = "") -> list[list[RawMention]]:
     """Move mentions of a bare surname into the PERSON group of the full name it shortens.
 
     Each mention goes to the full name mentioned closest before it, so two people who
-    share a surname keep their own mentions.
+    share a surname keep their own mentions. A one-word place ("Halden" as GPE) counts as a
+    surname only when text is given and no mention of it reads as a place ("in Halden").
     """
     keys = [name_key(normalise_name(g[0].text)) for g in groups]
     labels = [majority_label(g) for g in groups]
     persons = [i for i, label in enumerate(labels) if label == "PERSON"]
     merged: list[list[RawMention]] = [list(g) for g in groups]
     for index, group in enumerate(groups):
-        if labels[index] not in _SHORT_FORM_LABELS:
-            continue
+        if labels[index] not in _SHORT_FORM_LABELS and (
+            len(keys[index].split()) > 1
+            or (labels[index] in _PLACE_LABELS and not _never_a_place(text, group))
+        ):
+            continue  # a one-word surname is often mislabelled ("Salas" as WORK_OF_ART)
         targets = [persons[t] for t in short_form_targets(keys[index], [keys[p] for p in persons])]
         targets = [t for t in targets if t != index]
         if not targets:
@@ -175,6 +269,38 @@ def merge_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
             chosen = targets[nearest_group(mention.start, [groups[t] for t in targets])]
             merged[chosen].append(mention)
     return [sorted(g, key=lambda m: m.start) for g in merged if g]
+
+
+def _never_a_place(text: str, group: Sequence[RawMention]) -> bool:
+    """Tell whether no mention of group follows a place preposition ("in", "to", "near")."""
+    return bool(text) and not any(
+        _PLACE_PREPOSITION.search(text, max(0, m.start - 12), m.start) for m in group
+    )
+
+
+def merge_org_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
+    """Move an organisation's short forms into its full name's group: the acronym of its
+    capitalised words ("ESA" of "European Space Agency") and a leading part of it ("Asan
+    Institute" of "Asan Institute for Policy Studies"), when exactly one full name fits."""
+    names = [normalise_name(canonical_name(g)) for g in groups]
+    labels = [majority_label(g) for g in groups]
+    orgs = [i for i, label in enumerate(labels) if label == "ORG"]
+    merged: list[list[RawMention]] = [list(g) for g in groups]
+    for index, name in enumerate(names):
+        targets = [o for o in orgs if o != index and abbreviates(name, names[o])]
+        if len(targets) == 1 and merged[index]:
+            merged[targets[0]].extend(merged[index])
+            merged[index] = []
+    return [sorted(g, key=lambda m: m.start) for g in merged if g]
+
+
+def abbreviates(short: str, full: str) -> bool:
+    """Tell whether short is full's acronym or its first two or more words."""
+    full_words, short_words = full.split(), short.split()
+    if _ACRONYM.fullmatch(short):
+        initials = "".join(w[0] for w in full_words if w[0].isupper())
+        return len(full_words) > 1 and initials == short
+    return 1 < len(short_words) < len(full_words) and full_words[: len(short_words)] == short_words
 
 
 def canonical_name(mentions: Sequence[RawMention]) -> str:
@@ -200,15 +326,18 @@ def to_entity(mentions: Sequence[RawMention]) -> Entity:
     )
 
 
-def merge_mentions(mentions: Sequence[RawMention]) -> list[Entity]:
-    """Merge mentions of one referent into entities, in order of first mention."""
-    groups = merge_short_forms(group_by_name(mentions))
+def merge_mentions(mentions: Sequence[RawMention], text: str = "") -> list[Entity]:
+    """Merge mentions of one referent into entities, in order of first mention.
+
+    text is the body the mentions point into; without it one-word places never merge.
+    """
+    groups = merge_org_short_forms(merge_short_forms(group_by_name(mentions), text))
     return [to_entity(g) for g in sorted(groups, key=lambda g: g[0].start)]
 
 
 def extract_entities(doc: Doc) -> list[Entity]:
     """Return the doc's named entities, mentions of one referent merged."""
-    return merge_mentions(doc_mentions(doc))
+    return merge_mentions(add_repeated_names(doc.text, doc_mentions(doc)), doc.text)
 
 
 def sentence_spans(doc: Doc) -> list[Span]:

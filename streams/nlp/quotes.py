@@ -29,7 +29,7 @@ _CUE = re.compile(
     r"|urged|urges|emphasised|emphasized|maintained|observed|tweeted|posted|predicted"
     r"|concluded|responded|reiterated|cautioned|complained|conceded|boasted|vowed|pledged"
     r"|promised|testified|alleged|revealed|disclosed|contended|countered|remarked|mused"
-    r"|quipped|joked|shouted|whispered)\b"
+    r"|quipped|joked|shouted|whispered|called|calls|described|describes|saying)\b"
 )
 
 # Cues after which the speaker is named, not before them.
@@ -44,13 +44,14 @@ _TAKES_OBJECT = frozenset({"told", "tells", "asked", "asks", "warned", "warns", 
 _REPORTING_CUES = frozenset(
     {"said", "says", "say", "told", "tells", "added", "adds", "stated", "explained", "explains",
      "warned", "warns", "insisted", "insists", "wrote", "writes", "announced",
-     "announces", "declared", "declares", "according to", "According to"}
+     "announces", "saying", "according to", "According to"}
 )  # fmt: skip
 
-_MAX_ADDRESSEE_WORDS = 5  # longest "Y" in "C, X told Y."
+_MAX_ADDRESSEE_WORDS = 8  # longest "Y" in "C, X told Y."
+_MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE = 3  # longest "Y" in "X told Y the plan was ..."
 
 # Subject pronouns that can stand for a speaker.
-_PRONOUN = re.compile(r"\b(?:he|she|they|He|She|They)\b")
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
 
 # "the ministry", "the Chinese foreign ministry", "the company": a speaker named by its kind.
 _DESCRIPTION = re.compile(
@@ -59,6 +60,21 @@ _DESCRIPTION = re.compile(
     r"|police|army|military|court|bank|university|club|committee|board|administration"
     r"|authority|network|newspaper|channel|foundation|institute|airline|league)\b",
     re.IGNORECASE,
+)
+
+# "a company spokesperson", "a ministry official": someone speaking for an organisation.
+_SPOKESPERSON = re.compile(
+    r"\b(?:[Aa]n?|[Tt]he|[Ii]ts)[ ](?P<noun>company|ministry|firm|agency|department|government"
+    r"|police|club|union|airline|bank|university|council)[ ](?:spokes(?:man|woman|person)"
+    r"|official|representative|source)\b"
+)
+
+# "the minister", "the foreign minister", "the chief executive": a person named by role.
+_ROLE = re.compile(
+    r"\b[Tt]he[ ](?:[\w-]+[ ]){0,2}?(?:minister|president|mayor|governor|premier|chancellor"
+    r"|secretary|senator|coach|manager|director|chairman|chairwoman|chair|chief[ ]executive"
+    r"|spokesman|spokeswoman|spokesperson|prosecutor|judge|ambassador|envoy|commissioner"
+    r"|captain|head[ ]teacher|principal|leader)\b"
 )
 
 # Words that put the next name in object position: "told Choe", "met Wang", "with Kim".
@@ -82,6 +98,17 @@ _TIME_PHRASE = re.compile(
     re.IGNORECASE,
 )
 
+# "and" / "but" right before a cue: the sentence's subject said it ("... and said C").
+_COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
+
+# Words that open a phrase, not a reported clause: "said in documents", "said, and".
+_NOT_A_CLAUSE = re.compile(r"(?:and|but|or|in|on|at|during|after|before|with|by|to|from|for)\b")
+
+# Words a clause after "told Y" opens with: "told local radio the government would".
+_CLAUSE_OPENER = re.compile(
+    r"\b(?:the|a|an|he|she|it|they|we|his|her|its|their|there|this|these|those)\b"
+)
+
 # "that" opening a reported clause, after optional words: "told reporters that".
 _THAT = re.compile(r"\bthat\b")
 
@@ -100,6 +127,13 @@ _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
 # Words counted in a quote.
 _WORD = re.compile(r"\w+")
 
+# Words a title leaves in lower case: "Shelves without Walls", "Lord of the Rings".
+_TITLE_SMALL_WORDS = frozenset(
+    {"a", "an", "the", "of", "in", "on", "and", "or", "for", "to", "at", "by", "with", "without",
+     "from", "de", "la", "le"}
+)  # fmt: skip
+
+_MAX_TITLE_WORDS = 8  # longer all-capitalised quotes are speech in headline case
 MIN_QUOTE_WORDS = 3  # shorter quoted text is a scare quote or a title
 _CONTEXT_CHARS = 200  # how far from a quote its attribution is looked for
 _MAX_SUBJECT_WORDS = 12  # longest "X" in "X said"
@@ -107,7 +141,25 @@ _MAX_INVERTED_SPEAKER_CHARS = 60  # longest "X" in "said X"
 _PRONOUN_LOOKBACK = 50  # mentions searched back for a pronoun's referent
 
 _SPEAKER_LABELS = frozenset({"PERSON", "ORG", "GPE"})
-_PRONOUN_LABELS = {"he": ("PERSON",), "she": ("PERSON",), "they": ("ORG", "PERSON")}
+_PRONOUN_LABELS = {
+    "he": ("PERSON",), "she": ("PERSON",), "they": ("ORG", "PERSON"), "it": ("ORG",)
+}  # fmt: skip
+
+# Descriptions that stand for whichever organisation the article is about, named or not in
+# their name: "the company" for Veltra Motors, "the club" for Castleford United.
+_GENERIC_ORG_NOUNS = frozenset(
+    {"company", "firm", "group", "airline", "club", "union", "agency", "organisation",
+     "organization", "network", "institute", "university", "bank"}
+)  # fmt: skip
+
+# A possessive right after a name: "Rinaldi's lawyer" names the lawyer, not Rinaldi.
+_POSSESSIVE_AFTER = re.compile(r"['’]s\b")
+
+# A capitalised word: a name the model may have missed next to a cue ("Corral said").
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]+\b")
+
+# An abbreviation whose full stop does not end an attribution: "said Dr. Kofi Mensah".
+_ABBREVIATION = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Col|Lt|Sgt|St|Jr|Sr)$")
 
 
 @dataclass(frozen=True)
@@ -131,6 +183,13 @@ class MentionIndex:
         ]
         self.mentions = sorted(mentions, key=lambda m: (m.start, m.end))
         self.starts = [m.start for m in self.mentions]
+        self.last_words: dict[str, tuple[str, str]] = {}
+        for entity in entities:
+            last = entity.name.split()[-1]
+            if last in self.last_words and self.last_words[last][0] != entity.name:
+                self.last_words[last] = ("", "")  # two entities share it: ambiguous
+            elif entity.label in _SPEAKER_LABELS:
+                self.last_words.setdefault(last, (entity.name, entity.label))
         self.quoted_starts: list[int] = []
         self.quoted_ends: list[int] = []
 
@@ -149,6 +208,26 @@ class MentionIndex:
         first = bisect.bisect_left(self.starts, start)
         last = bisect.bisect_left(self.starts, end)
         return [m for m in self.mentions[first:last] if m.end <= end]
+
+    def is_mention_at(self, position: int) -> bool:
+        """Tell whether an entity mention starts at position."""
+        index = bisect.bisect_left(self.starts, position)
+        return index < len(self.starts) and self.starts[index] == position
+
+    def named_by_word(self, word: str) -> tuple[str, str] | None:
+        """Return (name, label) of the one speaker-like entity whose name ends with word."""
+        found = self.last_words.get(word)
+        return found if found and found[0] else None
+
+    def main_org(self, position: int) -> str | None:
+        """Return the organisation mentioned most often before position (first on ties)."""
+        counts: dict[str, int] = {}
+        for mention in self.mentions:
+            if mention.start >= position:
+                break
+            if mention.label == "ORG":
+                counts[mention.name] = counts.get(mention.name, 0) + 1
+        return max(counts, key=lambda name: counts[name]) if counts else None
 
     def before(self, position: int) -> Iterator[IndexedMention]:
         """Yield the mentions ending at or before position, nearest first (bounded)."""
@@ -208,6 +287,15 @@ def fallback_sentences(body: str) -> list[Span]:
 def count_words(text: str) -> int:
     """Count the words of text."""
     return len(_WORD.findall(text))
+
+
+def is_title(text: str) -> bool:
+    """Tell whether quoted text is a title ("The Salt Road"), not speech: short, every word
+    capitalised but the small ones, no closing punctuation."""
+    words = text.split()
+    if len(words) > _MAX_TITLE_WORDS or text.rstrip("\"'”’").endswith((".", "!", "?", ",")):
+        return False
+    return all(w[0].isupper() or w in _TITLE_SMALL_WORDS for w in words) and words[0][0].isupper()
 
 
 def trim(body: str, start: int, end: int) -> tuple[int, int]:
@@ -297,6 +385,8 @@ def resolve_description(noun: str, position: int, mentions: MentionIndex) -> str
     for mention in mentions.before(position):
         if mention.label == "ORG" and noun.lower() in mention.name.lower():
             return mention.name
+    if noun.lower() in _GENERIC_ORG_NOUNS:
+        return mentions.main_org(position)
     return None
 
 
@@ -320,13 +410,27 @@ def speaker_candidates(body: str, start: int, end: int, mentions: MentionIndex) 
         if mention.label not in _LABEL_RANK:
             continue
         taken.append((mention.start, mention.end))
-        if body[mention.end : mention.end + 1] == "-":
-            continue  # a modifier, not a speaker: "a Washington-based expert"
+        if body[mention.end : mention.end + 1] == "-" or _POSSESSIVE_AFTER.match(body, mention.end):
+            continue  # a modifier, not a speaker: "a Washington-based expert", "Kim's lawyer"
         speaker = mention.name if mention.label in _SPEAKER_LABELS else None
         found.append(_Candidate(mention.start, mention.end, _LABEL_RANK[mention.label], speaker))
     for match in _PRONOUN.finditer(body, start, end):
         speaker = resolve_pronoun(match.group(), match.start(), mentions, body)
+        rank = 1 if match.group().lower() == "it" else 0
+        found.append(_Candidate(match.start(), match.end(), rank, speaker))
+    for match in _CAPITALISED_WORD.finditer(body, start, end):
+        named = mentions.named_by_word(match.group())
+        if named is not None and not any(s < match.end() and match.start() < e for s, e in taken):
+            found.append(_Candidate(match.start(), match.end(), _LABEL_RANK[named[1]], named[0]))
+    for match in _ROLE.finditer(body, start, end):
+        if any(s < match.end() and match.start() < e for s, e in taken):
+            continue
+        speaker = resolve_pronoun("he", match.start(), mentions, body)
         found.append(_Candidate(match.start(), match.end(), 0, speaker))
+    for match in _SPOKESPERSON.finditer(body, start, end):
+        speaker = resolve_description(match.group("noun"), match.start(), mentions)
+        found.append(_Candidate(match.start(), match.end(), 1, speaker))
+        taken.append((match.start(), match.end()))
     for match in _DESCRIPTION.finditer(body, start, end):
         if any(s < match.end() and match.start() < e for s, e in taken):
             continue
@@ -348,9 +452,14 @@ def inverted_speaker(body: str, cue_end: int, end: int, mentions: MentionIndex) 
     """Return the speaker named right after a cue ("said Wang", "according to KCNA")."""
     stop = min(end, cue_end + _MAX_INVERTED_SPEAKER_CHARS)
     for offset, char in enumerate(body[cue_end:stop]):
+        if char == "." and _ABBREVIATION.search(body, cue_end, cue_end + offset):
+            continue
         if char in ',.;:!?"“”\n':
             stop = cue_end + offset
             break
+    for mention in mentions.within(cue_end, stop + _MAX_INVERTED_SPEAKER_CHARS):
+        if mention.start < stop:
+            stop = max(stop, mention.end)  # a long name that starts in the window
     candidates = speaker_candidates(body, cue_end, stop, mentions)
     ranked = [c for c in candidates if c.speaker is not None]
     if not ranked:
@@ -442,18 +551,26 @@ def attribute_segments(
         )
         floor = previous.close + 1 if previous and previous.close is not None else para_start
         floor = max(floor, para_start)
-        segment.attribution = attribution_after(
-            body, segment, sentences, next_open, mentions
-        ) or attribution_before(body, segment, sentences, floor, mentions)
-    _share_in_chains(segments)
+        after = attribution_after(body, segment, sentences, next_open, mentions)
+        if after is None or after.speaker is None:
+            before = attribution_before(body, segment, sentences, floor, mentions)
+            after = before if before is not None and before.speaker is not None else after
+        segment.attribution = after or attribution_before(body, segment, sentences, floor, mentions)
+    _share_in_chains(segments, paragraphs)
 
 
-def _share_in_chains(segments: list[_Segment]) -> None:
+def _share_in_chains(segments: list[_Segment], paragraphs: Sequence[tuple[int, int]]) -> None:
+    """Share attributions within chains; a paragraph that opens with an unattributed quote
+    right after an attributed one continues it (news style for a long quote)."""
+
     def linked(a: _Segment, b: _Segment) -> bool:
         return a.paragraph == b.paragraph or (a.close is None and b.paragraph == a.paragraph + 1)
 
     for earlier, later in itertools.pairwise(segments):
-        if later.attribution is None and linked(earlier, later):
+        opens_paragraph = paragraphs[later.paragraph][0] == later.open
+        if later.attribution is None and (
+            linked(earlier, later) or (opens_paragraph and later.paragraph == earlier.paragraph + 1)
+        ):
             later.attribution = earlier.attribution
     for later, earlier in itertools.pairwise(reversed(segments)):
         if earlier.attribution is None and linked(earlier, later):
@@ -469,7 +586,7 @@ def direct_quotes(body: str, sentences: SentenceIndex, mentions: MentionIndex) -
     quotes: list[Quote] = []
     for segment in segments:
         text = body[segment.start : segment.end]
-        if count_words(text) < MIN_QUOTE_WORDS:
+        if count_words(text) < MIN_QUOTE_WORDS or is_title(text):
             continue
         attribution = segment.attribution
         quotes.append(
@@ -493,13 +610,20 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     that = _THAT.search(window)
     if that and (comma < 0 or that.start() < comma) and count_words(window[: that.start()]) <= 5:
         position += that.end()
-    else:
-        if cue.group() not in _REPORTING_CUES or cue.group() in _TAKES_OBJECT:
+    elif cue.group() in _TAKES_OBJECT and cue.group() in _REPORTING_CUES:
+        opener = addressee_end(body, position, end)
+        if opener is None:
             return None  # "told his counterpart, ...": no clause follows the addressee
+        position = opener
+    else:
+        if cue.group() not in _REPORTING_CUES:
+            return None
         time = _TIME_PHRASE.match(body, position, end)
         if time:
             position = time.end()
     start, stop = trim(body, position, end)
+    if _NOT_A_CLAUSE.match(body, start, stop):
+        return None
     accordingly = _TRAILING_ACCORDING.search(body, start, stop)
     if accordingly:
         stop = accordingly.start()
@@ -507,6 +631,18 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     if body[start : start + 1] in (",", ":", ";") or count_words(body[start:stop]) < 3:
         return None
     return start, stop
+
+
+def addressee_end(body: str, position: int, end: int) -> int | None:
+    """Return where the clause after "told Y" starts: at a determiner or pronoun after Y."""
+    window_end = min(end, position + 60)
+    comma = body.find(",", position, window_end)
+    window_end = comma if comma >= 0 else window_end
+    for match in _CLAUSE_OPENER.finditer(body, position, window_end):
+        words_before = count_words(body[position : match.start()])
+        if 1 <= words_before <= _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE:
+            return match.start()
+    return None
 
 
 def _strip_end_punctuation(body: str, start: int, stop: int) -> int:
@@ -518,8 +654,9 @@ def _strip_end_punctuation(body: str, start: int, stop: int) -> int:
 def indirect_quote(body: str, sentence: tuple[int, int], mentions: MentionIndex) -> Quote | None:
     """Return the reported speech of one sentence without quote marks, if it has any.
 
-    Handles "X said (that) C", "X told Y that C", "C, X said", "According to X, C" and
-    "C, according to X".
+    Handles "X said (that) C", "X told Y (that) C", "C, X said", "According to X, C",
+    "C, according to X", "X, who ..., said C" and "X did this and said C". A cue that
+    introduces no clause passes the turn to the next cue of the sentence.
     """
     start, end = sentence
     for cue in _CUE.finditer(body, start, end):
@@ -532,11 +669,13 @@ def indirect_quote(body: str, sentence: tuple[int, int], mentions: MentionIndex)
         if text.lower() in _SPEAKER_AFTER:
             continue
         comma = left.rfind(",")
-        subject = left[comma + 1 :]
+        subject_start = subject_start_of(body, start, cue.start())
         clause = reported_clause(body, cue, end)
-        if clause is not None and subject.strip() and count_words(subject) <= _MAX_SUBJECT_WORDS:
-            speaker = subject_speaker(body, start + comma + 1, cue.start(), mentions)
+        if clause is not None and subject_start is not None:
+            speaker = appositive_speaker(body, subject_start, cue.start(), mentions)
             return _indirect(body, clause, speaker, text)
+        if not left[comma + 1 :].strip():
+            comma = appositive_opening(left, comma)
         if (
             comma > 0
             and text in _REPORTING_CUES
@@ -546,10 +685,51 @@ def indirect_quote(body: str, sentence: tuple[int, int], mentions: MentionIndex)
             # "C, X said." / "C, X told Y, ...": the clause comes first.
             clause_end = _strip_end_punctuation(body, start, start + comma)
             if count_words(body[start:clause_end]) >= 3:
-                speaker = subject_speaker(body, start + comma + 1, cue.start(), mentions)
+                speaker = appositive_speaker(body, start + comma + 1, cue.start(), mentions)
                 return _indirect(body, (start, clause_end), speaker, text)
-        return None
     return None
+
+
+def appositive_speaker(body: str, start: int, cue_start: int, mentions: MentionIndex) -> str | None:
+    """Return the speaker of "X, who backs Y, said": the head before the first comma if it
+    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said")."""
+    comma = body.find(",", start, cue_start)
+    if comma > 0:
+        head = [
+            c
+            for c in speaker_candidates(body, start, comma, mentions)
+            if c.speaker and c.rank <= 1 and mentions.is_mention_at(c.start)
+        ]
+        if head:
+            return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
+    return subject_speaker(body, start, cue_start, mentions)
+
+
+def appositive_opening(left: str, comma: int) -> int:
+    """Return the comma that opens a trailing attribution with an appositive, given the one
+    right before the cue: "C, the developer, Greenway Homes, said" -> the comma after C."""
+    second = left.rfind(",", 0, comma)
+    first = left.rfind(",", 0, second) if second > 0 else -1
+    if first > 0 and count_words(left[first:comma]) <= _MAX_SUBJECT_WORDS:
+        return first
+    return comma
+
+
+def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
+    """Return where the subject of a cue starts in its sentence, or None if it has none.
+
+    The subject is what follows the last comma ("Today, Wang said"), or, when the cue
+    follows a comma or "and"/"but" ("Kaunda, who runs it, said"; "X won and said"), the
+    sentence from its start.
+    """
+    left = body[start:cue_start]
+    if _COORDINATED.search(left):
+        return start
+    comma = left.rfind(",")
+    subject = left[comma + 1 :]
+    if not subject.strip():
+        return start if comma > 0 and count_words(left) <= 2 * _MAX_SUBJECT_WORDS else None
+    return start + comma + 1 if count_words(subject) <= _MAX_SUBJECT_WORDS else None
 
 
 def ends_attribution(body: str, position: int, end: int) -> bool:
@@ -587,16 +767,16 @@ def _indirect(body: str, clause: tuple[int, int], speaker: str | None, cue: str)
 def indirect_quotes(
     body: str, sentences: SentenceIndex, mentions: MentionIndex, taken: Sequence[Quote]
 ) -> list[Quote]:
-    """Return the indirect quotes of the sentences that hold no direct quote."""
+    """Return the indirect quotes of the sentences, but none that cuts through a direct quote."""
     quotes: list[Quote] = []
     direct = sorted((q.start, q.end) for q in taken)
     for start, end in sentences.spans:
-        index = bisect.bisect_left(direct, (end, end))
-        if index and direct[index - 1][1] > start:
-            continue  # the sentence overlaps a direct quote
+        inside = [(s, e) for s, e in direct if s < end and start < e]
         quote = indirect_quote(body, (start, end), mentions)
-        if quote is not None:
-            quotes.append(quote)
+        if quote is not None and all(
+            count_words(body[quote.start : s]) and e <= quote.end for s, e in inside
+        ):
+            quotes.append(quote)  # direct quotes in it are partial quotes of its clause
     return quotes
 
 

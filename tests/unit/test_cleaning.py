@@ -12,6 +12,8 @@ from streams.nlp.cleaning import (
     EmptyArticleError,
     clean_article,
     clean_text,
+    continue_cut_off_text,
+    drop_list_markers,
     find_headline,
     is_boilerplate_line,
     parse_byline,
@@ -309,3 +311,88 @@ def test_html_wins_over_text_and_script_and_style_never_reach_the_body() -> None
     assert "ignored plain text" not in article.body
     assert "tracking" not in article.body and "color" not in article.body
     assert article.headline == "Harbour wall report"
+
+
+def test_wire_dateline_with_place_and_country_is_split_off() -> None:
+    parts = clean_text(
+        "Title line here now\n\nKARVINA, Czech Republic, Jan 20 (Reuters) - "
+        "Rescuers reached the men on Tuesday after two days."
+    )
+    assert parts.dateline == "KARVINA, Czech Republic, Jan 20 (Reuters)"
+    assert parts.paragraphs == ["Rescuers reached the men on Tuesday after two days."]
+
+
+def test_south_asian_dateline_is_split_off() -> None:
+    parts = clean_text(
+        "Title line here now\n\n"
+        "Ahmedabad: Around 4,000 dock workers began a strike on Thursday over pay."
+    )
+    assert parts.dateline == "Ahmedabad"
+    assert parts.paragraphs[0].startswith("Around 4,000")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Associated Press writer Kim Tran in Sacramento contributed to this report.",
+        "The Associated Press contributed to this report.",
+        "Our Standards: The Thomson Reuters Trust Principles.",
+        "(This story has not been edited by our staff and is auto-generated from a feed.)",
+        "Published 09:14, 3 Nov 2026 | Updated 11:02, 3 Nov 2026",
+    ],
+)
+def test_trailers_and_dated_lines_are_boilerplate(line: str) -> None:
+    assert is_boilerplate_line(line)
+
+
+def test_caption_signed_reuters_slash_photographer_is_a_caption() -> None:
+    assert split_caption("Candidates before the debate in the capital. REUTERS/Ana Petric") == (
+        "Candidates before the debate in the capital.",
+        "REUTERS/Ana Petric",
+    )
+
+
+def test_a_list_after_a_lead_line_is_kept() -> None:
+    first = "The telescope was repaired after weeks of careful work by the whole team."
+    second = "Engineers tried eleven sequences of motor pulses before one of them worked."
+    last = "Astronomers expect the observatory to resume its science work within a month."
+    items = ["- Launched in 2025 on a rocket", "- Orbits far from Earth", "- Built by a consortium",
+             "- Carries twelve mirror segments"]  # fmt: skip
+    text = "\n".join(["Telescope repaired", first, second, "Key facts about it:", *items, last])
+    assert clean_text(text).paragraphs == [first, second, "Key facts about it:", *items, last]
+
+
+def test_a_question_headline_is_the_headline() -> None:
+    first = "Officials counted the seized drugs at the border crossing on Monday morning."
+    second = "The haul was the largest at the crossing in a decade, they said afterwards."
+    parts = clean_text(f"What is the value of drugs at the border?\n{first}\n{second}")
+    assert parts.headline == "What is the value of drugs at the border?"
+    assert parts.paragraphs == [first, second]
+
+
+def test_a_cut_off_extraction_is_continued_from_the_page() -> None:
+    paragraph = (
+        "Engineers worked through the night to restore power to the district, officials said."
+    )
+    later = [
+        f"Update number {n} came with more detail on the repairs, and on who pays. {paragraph}"
+        for n in range(3)
+    ]
+    page = "\n\n".join(["Menu", paragraph, "Advertisement", *later, "Most Popular", "Other story"])
+    assert continue_cut_off_text(paragraph, page) == "\n\n".join([paragraph, *later])
+
+
+def test_a_short_teaser_after_the_extraction_is_not_taken() -> None:
+    text = "\n".join(
+        f"Paragraph {n} of the story tells what the council decided and why it matters."
+        for n in range(6)
+    )
+    teaser = "A different story about the weather this weekend is worth reading today for all."
+    page = "\n\n".join([*text.split("\n"), teaser])
+    assert continue_cut_off_text(text, page) == text
+
+
+def test_trafilatura_list_markers_are_dropped() -> None:
+    assert drop_list_markers("Lead:\n- first item\n- second item\n-5 degrees") == (
+        "Lead:\nfirst item\nsecond item\n-5 degrees"
+    )

@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 from schemas.articles import CleanArticle
 from streams.nlp.entities import (
     RawMention,
+    add_repeated_names,
     annotate,
     extract_entities,
     merge_mentions,
@@ -211,3 +212,51 @@ def test_annotate_runs_the_pipeline_once_over_all_bodies() -> None:
     assert len(first.sentences) == 2
     assert second.entities == [] and second.headline == "Quiet"
     assert (first.id, first.body, first.content_hash) == ("1", articles[0].body, "x")
+
+
+def test_names_the_model_missed_are_found_again_and_lone_surnames_completed() -> None:
+    text = "Hydrologist Marisol Peña spoke. Peña said more. Diego Salas agreed and Salas left."
+    mentions = add_repeated_names(
+        text, [mention(text, "Peña", "PERSON", 1), mention(text, "Diego Salas", "PERSON")]
+    )
+    by_name = {e.name: [m.text for m in e.mentions] for e in merge_mentions(mentions, text)}
+    assert by_name == {
+        "Marisol Peña": ["Marisol Peña", "Peña"],
+        "Diego Salas": ["Diego Salas", "Salas"],
+    }
+
+
+def test_a_mislabelled_surname_merges_unless_it_reads_as_a_place() -> None:
+    text = "Eric Halden was sacked. Halden spoke. George Washington moved to Washington."
+    entities = merge_mentions(
+        [
+            mention(text, "Eric Halden", "PERSON"),
+            mention(text, "Halden", "GPE", 1),
+            mention(text, "George Washington", "PERSON"),
+            mention(text, "Washington", "GPE", 1),
+        ],
+        text,
+    )
+    assert [e.name for e in entities] == ["Eric Halden", "George Washington", "Washington"]
+
+
+def test_organisation_acronyms_and_leading_parts_merge_into_the_full_name() -> None:
+    text = (
+        "The European Space Agency (ESA) and the Asan Institute for Policy Studies. Asan Institute"
+    )
+    entities = merge_mentions(
+        [
+            mention(text, "European Space Agency", "ORG"),
+            mention(text, "ESA", "ORG"),
+            mention(text, "Asan Institute for Policy Studies", "ORG"),
+            mention(text, "Asan Institute", "ORG", 1),
+        ]
+    )
+    assert [(e.name, e.aliases) for e in entities] == [
+        ("European Space Agency", ["ESA"]),
+        ("Asan Institute for Policy Studies", ["Asan Institute"]),
+    ]
+
+
+def test_field_first_and_kind_first_ministry_names_are_one_key() -> None:
+    assert name_key("health ministry") == name_key("Ministry of Health")

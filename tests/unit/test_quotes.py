@@ -220,8 +220,15 @@ def test_sentences_that_report_no_speech(body: str) -> None:
     assert quotes(body) == []
 
 
-def test_a_sentence_with_a_direct_quote_is_not_also_indirect() -> None:
+def test_a_partial_quote_sits_inside_the_reported_clause() -> None:
     body = 'Acme said the plan was "a disaster for everyone involved in it".'
+    found = quotes(body, entity(body, "Acme", "ORG"))
+    assert [(q.kind, q.speaker) for q in found] == [("indirect", "Acme"), ("direct", "Acme")]
+    assert found[0].text.startswith("the plan was")
+
+
+def test_a_quote_that_opens_the_clause_is_not_also_indirect() -> None:
+    body = 'Acme said "the plan is a disaster for everyone involved in it".'
     found = quotes(body, entity(body, "Acme", "ORG"))
     assert [(q.kind, q.speaker) for q in found] == [("direct", "Acme")]
 
@@ -268,3 +275,64 @@ def test_add_quotes_keeps_the_article_and_adds_its_quotes() -> None:
     assert [(q.text, q.speaker) for q in enriched.quotes] == [
         ("We will hire two hundred people", "Acme")
     ]
+
+
+def test_a_surname_the_model_missed_next_to_a_cue_names_the_speaker() -> None:
+    body = 'Minister Esteban Corral visited. "Nobody will lose any water here," Corral said.'
+    found = quotes(body, Entity(name="Esteban Corral", label="PERSON", mentions=[
+        Mention(start=9, end=23, text="Esteban Corral")]))  # fmt: skip
+    assert direct(found) == [("Nobody will lose any water here", "Esteban Corral")]
+
+
+def test_the_company_and_it_are_the_articles_main_organisation() -> None:
+    body = (
+        "Veltra Motors is recalling cars, regulators and Veltra Motors said. "
+        "The company said it knew of three crashes in the spring."
+    )
+    found = quotes(body, entity(body, "Veltra Motors", "ORG"), sentences=fallback_sentences(body))
+    assert ("it knew of three crashes in the spring", "Veltra Motors") in indirect(found)
+
+
+def test_the_minister_is_the_nearest_person_named_as_subject() -> None:
+    body = "Fraser Doig welcomed the data. The minister said the backlog had fallen sharply."
+    found = quotes(body, entity(body, "Fraser Doig", "PERSON"), sentences=fallback_sentences(body))
+    assert indirect(found) == [("the backlog had fallen sharply", "Fraser Doig")]
+
+
+def test_an_appositive_subject_speaks_and_a_possessor_does_not() -> None:
+    body = "Rinaldi's lawyer, Chiara Fontana, said her client would appeal the ban."
+    found = quotes(
+        body,
+        entity(body, "Matteo Rinaldi", "PERSON", "Rinaldi"),
+        entity(body, "Chiara Fontana", "PERSON"),
+    )
+    assert indirect(found) == [("her client would appeal the ban", "Chiara Fontana")]
+
+
+def test_told_y_then_a_clause_without_that() -> None:
+    body = "Esteban Corral told local radio the government would test the wells."
+    found = quotes(body, entity(body, "Esteban Corral", "PERSON"))
+    assert indirect(found) == [("the government would test the wells", "Esteban Corral")]
+
+
+def test_quoted_titles_are_not_speech() -> None:
+    body = (
+        'Darya Farahani said her film "The Salt Road Home" won, and "Shelves Without Walls" sold.'
+    )
+    assert direct(quotes(body, entity(body, "Darya Farahani", "PERSON"))) == []
+
+
+def test_an_unattributed_quote_paragraph_continues_the_previous_speaker() -> None:
+    body = (
+        '"For fifty years we shipped diesel," Giulia Ferraro said.\n\n'
+        '"We will not do it by pretending. The batteries must hold.\n\n'
+        '"If they fail, we will have learned something."'
+    )
+    found = quotes(body, entity(body, "Giulia Ferraro", "PERSON"))
+    assert [speaker for _, speaker in direct(found)] == ["Giulia Ferraro"] * 3
+
+
+def test_a_trailing_attribution_with_an_appositive_names_the_speaker() -> None:
+    body = "A third of the homes will be cheaper, the developer, Greenway Homes, said."
+    found = quotes(body, entity(body, "Greenway Homes", "ORG"))
+    assert indirect(found) == [("A third of the homes will be cheaper", "Greenway Homes")]
