@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     max_text_bytes: int = Field(
         1_000_000, ge=1, description="Articles with more text or HTML than this are dead-lettered."
     )
+    article_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Longest a stage may spend on one article; a slower one is dead-lettered.",
+    )
     nlp_batch_size: int = Field(32, ge=1, description="Most articles one NLP batch holds.")
     sink_batch_size: int = Field(500, ge=1, description="Most records one sink transaction holds.")
     batch_within_s: float = Field(

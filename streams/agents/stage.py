@@ -14,8 +14,11 @@ import asyncio
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import faust
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 
 In = TypeVar("In")
 Out = TypeVar("Out", bound=CleanArticle)
+Result = TypeVar("Result")
 
 # An unexpected error of our own: exit with this status so the batch is never acked.
 EXIT_UNEXPECTED = 70
@@ -126,7 +130,7 @@ def register(app: faust.App, stage: Stage[In, Out], settings: Settings, batch_si
     @app.agent(source, concurrency=1, name=f"{stage.name}-agent")
     async def process(stream: Any) -> None:
         async for events in stream.take_events(batch_size, within=settings.batch_within_s):
-            await guarded(process_batch(stage, target, sender, events))
+            await guarded(process_batch(stage, target, sender, events, settings.article_timeout_s))
 
 
 async def guarded(work: Awaitable[None]) -> None:
@@ -142,7 +146,11 @@ async def guarded(work: Awaitable[None]) -> None:
 
 
 async def process_batch(
-    stage: Stage[In, Out], target: Any, sender: Sender, events: Sequence[EventT]
+    stage: Stage[In, Out],
+    target: Any,
+    sender: Sender,
+    events: Sequence[EventT],
+    timeout_s: float | None = None,
 ) -> None:
     """Decode, transform and send one batch; return once every message is safely out."""
     decoded: list[tuple[Inbound, In]] = []
@@ -151,7 +159,7 @@ async def process_batch(
             decoded.append((message, stage.decode(message)))
         except Exception as error:
             await sender.dead_letter(message, error)
-    outcomes = await transform_each(stage.transform, [item for _, item in decoded])
+    outcomes = await transform_each(stage.transform, [item for _, item in decoded], timeout_s)
     for (message, _), outcome in zip(decoded, outcomes, strict=True):
         if isinstance(outcome, Exception):
             await sender.dead_letter(message, outcome)
@@ -165,11 +173,62 @@ def key_of(record: CleanArticle) -> bytes:
     return record.id.encode("utf-8")
 
 
+class ArticleTimeout(TimeoutError):
+    """An article took longer than NEWSFLOW_ARTICLE_TIMEOUT_S to transform."""
+
+
 async def transform_each(
-    transform: Callable[[Sequence[In]], Sequence[Out]], items: Sequence[In]
+    transform: Callable[[Sequence[In]], Sequence[Out]],
+    items: Sequence[In],
+    timeout_s: float | None = None,
 ) -> list[Out | Exception]:
-    """Run `apply_each` in a thread, so the consumer's heartbeats go on during NLP."""
-    return await asyncio.to_thread(apply_each, transform, items)
+    """Run `apply_each` in a thread, so the consumer's heartbeats go on during NLP.
+
+    When the batch takes longer than `timeout_s`, each item is run again alone with that limit
+    and an item that exceeds it becomes an ArticleTimeout (dead-lettered), so one pathological
+    article cannot stall its partition. A thread cannot be interrupted: a timed-out one is
+    abandoned (a daemon thread) and its result dropped when it ends.
+    """
+    if not items:
+        return []
+    try:
+        return await in_thread(partial(apply_each, transform, items), timeout_s)
+    except TimeoutError:
+        log.warning(
+            "a batch of %d took over %ss; retrying each article alone", len(items), timeout_s
+        )
+    outcomes: list[Out | Exception] = []
+    for item in items:
+        try:
+            outcomes += await in_thread(partial(apply_each, transform, [item]), timeout_s)
+        except TimeoutError:
+            outcomes.append(ArticleTimeout(f"processing took over {timeout_s}s, the limit"))
+    return outcomes
+
+
+async def in_thread(work: Callable[[], Result], timeout_s: float | None) -> Result:
+    """Return `work()` run in a new daemon thread; raise TimeoutError after `timeout_s`."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Result] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+    def run() -> None:
+        try:
+            outcome: tuple[Any, BaseException | None] = (work(), None)
+        except BaseException as error:
+            outcome = (None, error)
+        with suppress(RuntimeError):  # the loop closed while an abandoned thread ran
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name="newsflow-transform", daemon=True).start()
+    return await asyncio.wait_for(future, timeout_s)
 
 
 @dataclass
