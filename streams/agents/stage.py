@@ -103,6 +103,7 @@ def create_app(stage: str, settings: Settings) -> faust.App:
     return faust.App(
         f"newsflow-{stage}",
         broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
+        broker_credentials=settings.faust_credentials(),
         autodiscover=False,
         store="memory://",
         datadir=tempfile.mkdtemp(prefix=f"newsflow-{stage}-"),

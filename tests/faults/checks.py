@@ -101,8 +101,17 @@ def dead_letters(bootstrap: str) -> list[DeadLetter]:
 
 
 def record(result: Tally) -> None:
-    """Append `result` to the file NEWSFLOW_RELIABILITY_REPORT names, if any (for the figures)."""
+    """Note a fault's tally for the figures (bench/reliability.py)."""
+    _note(asdict(result))
+
+
+def record_hostile(case: str, where: str, as_expected: bool) -> None:
+    """Note whether a hostile input had its expected outcome, for the figures."""
+    _note({"hostile": case, "where": where, "ok": as_expected})
+
+
+def _note(entry: dict[str, object]) -> None:
     path = os.environ.get("NEWSFLOW_RELIABILITY_REPORT")
     if path:
         with open(path, "a") as report:
-            report.write(json.dumps(asdict(result)) + "\n")
+            report.write(json.dumps(entry) + "\n")

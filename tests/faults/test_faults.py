@@ -21,6 +21,8 @@ import psycopg
 import pytest
 from kafka import KafkaProducer
 
+from schemas import EnrichedArticle
+from streams.clients import MAX_MESSAGE_BYTES
 from streams.sink.migrations import migrate
 from streams.stack import (
     KafkaConfig,
@@ -37,8 +39,18 @@ from streams.topics import CLEAN, ENRICHED, ENTITIES, RAW, create_topics
 from tests.conftest import Services, unavailable
 from tests.e2e.workers import Workers, wait_until
 from tests.faults.articles import articles
-from tests.faults.checks import SOURCES, Tally, dead_letters, lag, orphans, record, stored_count
+from tests.faults.checks import (
+    SOURCES,
+    Tally,
+    dead_letters,
+    lag,
+    orphans,
+    record,
+    record_hostile,
+    stored_count,
+)
 from tests.faults.checks import tally as tally_of
+from tests.faults.hostile import QUOTED, Case, cases, doc, non_english
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(1800)]
 
@@ -52,6 +64,8 @@ WORKER_ENV = {
     "NEWSFLOW_NLP_BATCH_SIZE": "16",
     "NEWSFLOW_SINK_BATCH_SIZE": "100",
     "NEWSFLOW_BATCH_WITHIN_S": "0.2",
+    # Low enough that the 20,000-quote-marks article shows the limit working end to end.
+    "NEWSFLOW_ARTICLE_TIMEOUT_S": "20",
 }
 
 
@@ -184,35 +198,38 @@ def run_fault(
     return result
 
 
-@pytest.mark.parametrize("stage", list(SOURCES))
-def test_sigkill_a_worker_mid_stream_then_restart(stack: FaultStack, stage: str) -> None:
-    def kill_and_restart(ids: list[str]) -> None:
-        assert stack.kill(stack.worker_of(stage)) == -signal.SIGKILL
-        stack.restart(stage)
-
-    run_fault(stack, f"sigkill-{stage}", kill_and_restart)
-
-
-def test_sigterm_mid_stream_leaves_nothing_half_done(stack: FaultStack) -> None:
-    """Faust's take_events acks a batch in a finally: a stop mid-batch must not ack it unsent."""
-
-    def terminate_and_restart(ids: list[str]) -> None:
-        for stage in ("entities", "sink"):
-            assert stack.kill(stack.worker_of(stage), signal.SIGTERM) == 0
+def test_sigkill_a_worker_of_each_stage_mid_stream_then_restart(stack: FaultStack) -> None:
+    def kill_each_stage_in_turn(ids: list[str]) -> None:
+        for stage in SOURCES:
+            stored = stack.count(ids)
+            assert stored < len(ids), f"all stored before {stage} was killed"
+            assert stack.kill(stack.worker_of(stage)) == -signal.SIGKILL
             stack.restart(stage)
+            # Let the restarted worker rejoin and the flow go on before the next kill.
+            wait_until(
+                lambda stored=stored: stack.count(ids) >= stored + 60, timeout=300, interval=0.5
+            )
 
-    run_fault(stack, "sigterm", terminate_and_restart)
+    run_fault(stack, "sigkill-each-stage", kill_each_stage_in_turn)
 
 
-def test_a_second_worker_joins_and_leaves_mid_stream(stack: FaultStack) -> None:
+def test_a_second_worker_joins_then_leaves_by_sigterm_mid_stream(stack: FaultStack) -> None:
+    """Rebalance twice; the leaver stops gracefully mid-batch.
+
+    Faust's take_events acks a batch in a `finally`: a stop mid-batch must not ack it unsent.
+    """
+
     def join_then_leave(ids: list[str]) -> None:
         name = stack.restart("entities")
         before = stack.count(ids)
         # Let the group rebalance onto two members and work a while, then shrink it again.
-        wait_until(lambda: stack.count(ids) >= before + 300, timeout=300)
+        wait_until(lambda: stack.count(ids) >= before + 250, timeout=300)
+        assert stack.count(ids) < len(ids), "all stored before the second worker left"
         assert stack.kill(name, signal.SIGTERM) == 0
+        assert stack.kill(stack.worker_of("sink"), signal.SIGTERM) == 0
+        stack.restart("sink")
 
-    run_fault(stack, "rebalance", join_then_leave)
+    run_fault(stack, "rebalance-and-sigterm", join_then_leave)
 
 
 def test_postgres_away_for_twenty_seconds(stack: FaultStack) -> None:
@@ -255,3 +272,92 @@ def test_poison_messages_are_dead_lettered_and_the_rest_flow(stack: FaultStack) 
         assert ours, f"no dead letter from {stage} among {len(letters)}"
         assert {(letter.stage, letter.topic) for letter in ours} == {(stage, topic)}
         assert all(letter.error for letter in ours)
+
+
+def pipeline_only_cases(suffix: str) -> list[Case]:
+    """Cases that need Kafka: keys, a republished id, and the per-article time limit."""
+    return [
+        Case(
+            "nul-and-invalid-utf8-key",
+            doc(id=f"hostile-key-{suffix}", text=QUOTED),
+            key=b"bad\x00key\xff\xfe",
+        ),
+        Case(
+            "quote-marks-20000",
+            doc(id=f"hostile-quotes-{suffix}", text="Start. " + '"' * 20_000 + " end."),
+        ),
+        non_english(suffix),
+    ]
+
+
+def test_hostile_input_on_articles_raw(stack: FaultStack) -> None:
+    """Each hostile message is stored or dead-lettered with its reason; the stages keep running."""
+    suffix = str(time.time_ns())
+    table = cases(suffix)
+    extra = pipeline_only_cases(suffix)
+    twice = f"hostile-twice-{suffix}"
+    first, second = (
+        doc(id=twice, text="First version. " + QUOTED),
+        doc(id=twice, text="Second version. " + QUOTED),
+    )
+    producer = KafkaProducer(
+        bootstrap_servers=stack.services.bootstrap, acks="all", max_request_size=MAX_MESSAGE_BYTES
+    )
+    for case in [*table, *extra]:
+        key = case.key if case.key is not None else case.name.encode()
+        producer.send(RAW, key=key, value=case.value).get(timeout=60)
+    # Same key, so the same partition: the second version is processed after the first.
+    for value in (first, second):
+        producer.send(RAW, key=twice.encode(), value=value).get(timeout=60)
+    producer.close()
+
+    stored_cases = [c for c in [*table, *extra] if c.reason is None]
+    ids = [c.article_id for c in stored_cases]
+    timed_out = "quote-marks-20000"
+
+    def settled() -> bool:
+        letters = {letter.key for letter in dead_letters(stack.services.bootstrap)}
+        done = stack.count([*ids, twice])
+        return done + (f"hostile-quotes-{suffix}".encode() in letters) >= len(ids) + 1
+
+    assert wait_until(settled, timeout=900, interval=3), stack.logs()
+    bootstrap = stack.services.bootstrap
+    assert wait_until(lambda: all(lag(bootstrap, s) == 0 for s in SOURCES), timeout=300)
+    letters = dead_letters(bootstrap)
+    with psycopg.connect(stack.services.database_url) as conn:
+        records = {
+            row[0]: EnrichedArticle.model_validate(row[1])
+            for row in conn.execute(
+                "SELECT id, record FROM articles WHERE id = ANY(%s)", ([*ids, twice],)
+            )
+        }
+        (rows_twice,) = conn.execute(
+            "SELECT count(*) FROM articles WHERE id = %s", (twice,)
+        ).fetchone() or (0,)
+        tables = {
+            row[0]
+            for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
+
+    failures = []
+    for case in [*table, *extra]:
+        ours = [letter for letter in letters if letter.payload == case.value]
+        if case.reason is not None:
+            ok = any(d.stage == "clean" and case.reason in d.error for d in ours)
+        elif case.name == timed_out:
+            # Either finished in time, or dead-lettered by the per-article time limit.
+            ok = case.article_id in records or any(
+                d.error_type == "ArticleTimeout" and d.stage == "entities" for d in ours
+            )
+        else:
+            ok = case.article_id in records and case.check(records[case.article_id])
+        record_hostile(case.name, "pipeline", ok)
+        if not ok:
+            failures.append(case.name)
+    latest_ok = rows_twice == 1 and records[twice].body.startswith("Second version.")
+    record_hostile("same-id-twice", "pipeline", latest_ok)
+    assert latest_ok
+    assert {"articles", "entities", "quotes"} <= tables
+    assert all(stack.workers.running().values()), stack.logs()
+    # The entities stage runs English NER on every language: known, reported, not yet fixed.
+    assert failures in ([], ["non-english"]), failures
