@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 import faust
 from faust.types import EventT
@@ -134,16 +134,40 @@ def register(app: faust.App, stage: Stage[In, Out], settings: Settings, batch_si
             await guarded(process_batch(stage, target, sender, events, settings.article_timeout_s))
 
 
+# How long a stopping worker lets its current batch finish before exiting without acking it.
+STOP_GRACE_S = 60.0
+
+
 async def guarded(work: Awaitable[None]) -> None:
-    """Await `work`; on an unexpected error, log it and end the process without acking."""
+    """Await `work`; on an unexpected error, log it and end the process without acking.
+
+    When the agent is cancelled (SIGTERM) mid-batch, `work` is first let finish: take_events
+    acks the batch in a `finally` as soon as the agent leaves its loop, so leaving early would
+    ack events that were never sent. A batch that cannot finish in STOP_GRACE_S ends the
+    process unacked instead.
+    """
+    task = asyncio.ensure_future(work)
     try:
-        await work
+        await asyncio.shield(task)
     except asyncio.CancelledError:
+        await finish_or_exit(task)
         raise
     except BaseException:
-        log.critical("unexpected error, exiting so the batch is replayed", exc_info=True)
-        logging.shutdown()
-        os._exit(EXIT_UNEXPECTED)
+        exit_unacked("unexpected error, exiting so the batch is replayed")
+
+
+async def finish_or_exit(task: asyncio.Future[None]) -> None:
+    """Wait for a stopping worker's batch to finish; if it cannot, exit without acking it."""
+    try:
+        await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_S)
+    except BaseException:
+        exit_unacked("stopped mid-batch and the batch did not finish; exiting so it is replayed")
+
+
+def exit_unacked(reason: str) -> NoReturn:
+    log.critical(reason, exc_info=True)
+    logging.shutdown()
+    os._exit(EXIT_UNEXPECTED)
 
 
 async def process_batch(
