@@ -166,6 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     enrich.add_argument("paths", nargs="*", default=["-"], metavar="PATH")
 
+    dlq = add_command(
+        commands,
+        "dlq",
+        "list, show or replay dead letters on articles.dlq",
+        "  newsflow dlq list\n"
+        "  newsflow dlq list --stage clean\n"
+        "  newsflow dlq show 2:17\n"
+        "  newsflow dlq replay 2:17     # re-publish to its source topic after a fix\n",
+        description="A dead letter is named <partition>:<offset> on articles.dlq (see `list`).",
+    )
+    dlq.add_argument("action", choices=("list", "show", "replay"))
+    dlq.add_argument("names", nargs="*", metavar="P:O", help="dead letters (default: all)")
+    dlq.add_argument("--stage", choices=(*STAGES,), help="only those this stage wrote")
+
     show = add_command(
         commands,
         "show",
@@ -372,6 +386,27 @@ def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if rejected else 0
 
 
+def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
+    from streams import dlq
+
+    letters = dlq.select(dlq.read_letters(settings.kafka_bootstrap), args.names, args.stage)
+    missing = set(args.names) - {item.name for item in letters}
+    if missing:
+        raise CommandError(f"no dead letter {', '.join(sorted(missing))}: see `newsflow dlq list`")
+    if args.action == "list":
+        for item in letters:
+            print(dlq.summary(item))
+    elif args.action == "show":
+        for item in letters:
+            print(dlq.details(item))
+    else:
+        if not args.names and args.stage is None:
+            raise CommandError("name the dead letters to replay (P:O ...) or a --stage")
+        count = dlq.replay(settings.kafka_bootstrap, letters)
+        print(f"replayed {count} dead letter(s) to their source topics", file=sys.stderr)
+    return 0
+
+
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     from streams.sink.reading import format_article, stored_articles
 
@@ -422,5 +457,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "enrich": cmd_enrich,
     "show": cmd_show,
     "view": cmd_view,
+    "dlq": cmd_dlq,
     "demo": cmd_demo,
 }

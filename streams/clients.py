@@ -35,6 +35,10 @@ def servers(bootstrap: str) -> list[str]:
 
 
 def _connect(bootstrap: str, make: Callable[..., Client], **config: object) -> Client:
+    from streams.config import get_settings
+
+    # NEWSFLOW_KAFKA_SECURITY_PROTOCOL and friends (SASL/SSL) apply to every CLI client too.
+    config = {**get_settings().kafka_python_security(), **config}
     try:
         return make(
             bootstrap_servers=servers(bootstrap),

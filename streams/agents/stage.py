@@ -14,10 +14,13 @@ import asyncio
 import logging
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from functools import partial
+from typing import Any, Generic, NoReturn, TypeVar
 
 import faust
 from faust.types import EventT
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 
 In = TypeVar("In")
 Out = TypeVar("Out", bound=CleanArticle)
+Result = TypeVar("Result")
 
 # An unexpected error of our own: exit with this status so the batch is never acked.
 EXIT_UNEXPECTED = 70
@@ -102,6 +106,7 @@ def create_app(stage: str, settings: Settings) -> faust.App:
     app = faust.App(
         f"newsflow-{stage}",
         broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
+        broker_credentials=settings.faust_credentials(),
         autodiscover=False,
         store="memory://",
         datadir=tempfile.mkdtemp(prefix=f"newsflow-{stage}-"),
@@ -132,23 +137,51 @@ def register(app: faust.App, stage: Stage[In, Out], settings: Settings, batch_si
     @app.agent(source, concurrency=1, name=f"{stage.name}-agent")
     async def process(stream: Any) -> None:
         async for events in stream.take_events(batch_size, within=settings.batch_within_s):
-            await guarded(process_batch(stage, target, sender, events))
+            await guarded(process_batch(stage, target, sender, events, settings.article_timeout_s))
+
+
+# How long a stopping worker lets its current batch finish before exiting without acking it.
+STOP_GRACE_S = 60.0
 
 
 async def guarded(work: Awaitable[None]) -> None:
-    """Await `work`; on an unexpected error, log it and end the process without acking."""
+    """Await `work`; on an unexpected error, log it and end the process without acking.
+
+    When the agent is cancelled (SIGTERM) mid-batch, `work` is first let finish: take_events
+    acks the batch in a `finally` as soon as the agent leaves its loop, so leaving early would
+    ack events that were never sent. A batch that cannot finish in STOP_GRACE_S ends the
+    process unacked instead.
+    """
+    task = asyncio.ensure_future(work)
     try:
-        await work
+        await asyncio.shield(task)
     except asyncio.CancelledError:
+        await finish_or_exit(task)
         raise
     except BaseException:
-        log.critical("unexpected error, exiting so the batch is replayed", exc_info=True)
-        logging.shutdown()
-        os._exit(EXIT_UNEXPECTED)
+        exit_unacked("unexpected error, exiting so the batch is replayed")
+
+
+async def finish_or_exit(task: asyncio.Future[None]) -> None:
+    """Wait for a stopping worker's batch to finish; if it cannot, exit without acking it."""
+    try:
+        await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_S)
+    except BaseException:
+        exit_unacked("stopped mid-batch and the batch did not finish; exiting so it is replayed")
+
+
+def exit_unacked(reason: str) -> NoReturn:
+    log.critical(reason, exc_info=True)
+    logging.shutdown()
+    os._exit(EXIT_UNEXPECTED)
 
 
 async def process_batch(
-    stage: Stage[In, Out], target: Any, sender: Sender, events: Sequence[EventT]
+    stage: Stage[In, Out],
+    target: Any,
+    sender: Sender,
+    events: Sequence[EventT],
+    timeout_s: float | None = None,
 ) -> None:
     """Decode, transform and send one batch; return once every message is safely out."""
     started = time.monotonic()
@@ -158,7 +191,7 @@ async def process_batch(
             decoded.append((message, stage.decode(message)))
         except Exception as error:
             await sender.dead_letter(message, error)
-    outcomes = await transform_each(stage.transform, [item for _, item in decoded])
+    outcomes = await transform_each(stage.transform, [item for _, item in decoded], timeout_s)
     for (message, _), outcome in zip(decoded, outcomes, strict=True):
         if isinstance(outcome, Exception):
             await sender.dead_letter(message, outcome)
@@ -173,11 +206,62 @@ def key_of(record: CleanArticle) -> bytes:
     return record.id.encode("utf-8")
 
 
+class ArticleTimeout(TimeoutError):
+    """An article took longer than NEWSFLOW_ARTICLE_TIMEOUT_S to transform."""
+
+
 async def transform_each(
-    transform: Callable[[Sequence[In]], Sequence[Out]], items: Sequence[In]
+    transform: Callable[[Sequence[In]], Sequence[Out]],
+    items: Sequence[In],
+    timeout_s: float | None = None,
 ) -> list[Out | Exception]:
-    """Run `apply_each` in a thread, so the consumer's heartbeats go on during NLP."""
-    return await asyncio.to_thread(apply_each, transform, items)
+    """Run `apply_each` in a thread, so the consumer's heartbeats go on during NLP.
+
+    When the batch takes longer than `timeout_s`, each item is run again alone with that limit
+    and an item that exceeds it becomes an ArticleTimeout (dead-lettered), so one pathological
+    article cannot stall its partition. A thread cannot be interrupted: a timed-out one is
+    abandoned (a daemon thread) and its result dropped when it ends.
+    """
+    if not items:
+        return []
+    try:
+        return await in_thread(partial(apply_each, transform, items), timeout_s)
+    except TimeoutError:
+        log.warning(
+            "a batch of %d took over %ss; retrying each article alone", len(items), timeout_s
+        )
+    outcomes: list[Out | Exception] = []
+    for item in items:
+        try:
+            outcomes += await in_thread(partial(apply_each, transform, [item]), timeout_s)
+        except TimeoutError:
+            outcomes.append(ArticleTimeout(f"processing took over {timeout_s}s, the limit"))
+    return outcomes
+
+
+async def in_thread(work: Callable[[], Result], timeout_s: float | None) -> Result:
+    """Return `work()` run in a new daemon thread; raise TimeoutError after `timeout_s`."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Result] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+    def run() -> None:
+        try:
+            outcome: tuple[Any, BaseException | None] = (work(), None)
+        except BaseException as error:
+            outcome = (None, error)
+        with suppress(RuntimeError):  # the loop closed while an abandoned thread ran
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name="newsflow-transform", daemon=True).start()
+    return await asyncio.wait_for(future, timeout_s)
 
 
 @dataclass

@@ -26,10 +26,15 @@ def migrate(conninfo: str) -> list[str]:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
         try:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-            )
+            # Checked first so a role without CREATE (the sink's least-privilege role) can run this.
+            (exists,) = conn.execute(
+                "SELECT to_regclass('schema_migrations') IS NOT NULL"
+            ).fetchone() or (False,)
+            if not exists:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+                )
             done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
             for name, sql in migration_files():
                 if name in done:

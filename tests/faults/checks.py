@@ -1,0 +1,117 @@
+"""What a fault test checks afterwards: rows exactly once, consistent children, lag, letters."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+
+import psycopg
+from kafka import KafkaConsumer, TopicPartition
+
+from schemas import DeadLetter
+from streams.clients import admin_client
+from streams.topics import CLEAN, DLQ, ENRICHED, ENTITIES, RAW
+
+# Each stage's consumer group and the topic it reads.
+SOURCES = {"clean": RAW, "entities": CLEAN, "quotes": ENTITIES, "sink": ENRICHED}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How one fault's published articles ended up in PostgreSQL."""
+
+    fault: str
+    published: int
+    lost: int
+    duplicated: int
+    inconsistent: int
+
+
+def tally(conn: psycopg.Connection, fault: str, ids: list[str]) -> Tally:
+    """Count lost ids, duplicated rows and articles whose child rows disagree with the record."""
+    (stored, rows) = conn.execute(
+        "SELECT count(DISTINCT id), count(*) FROM articles WHERE id = ANY(%s)", (ids,)
+    ).fetchone() or (0, 0)
+    (inconsistent,) = conn.execute(
+        """
+        SELECT count(*) FROM articles a
+        WHERE a.id = ANY(%s) AND (
+            jsonb_array_length(a.record->'entities')
+                <> (SELECT count(*) FROM entities e WHERE e.article_id = a.id)
+            OR jsonb_array_length(a.record->'quotes')
+                <> (SELECT count(*) FROM quotes q WHERE q.article_id = a.id)
+            OR jsonb_array_length(a.record->'quotes') = 0
+            OR jsonb_array_length(a.record->'entities') = 0)
+        """,
+        (ids,),
+    ).fetchone() or (0,)
+    return Tally(fault, len(ids), len(ids) - stored, rows - stored, inconsistent)
+
+
+def orphans(conn: psycopg.Connection) -> int:
+    """Count child rows whose article row is missing."""
+    (count,) = conn.execute(
+        "SELECT (SELECT count(*) FROM entities WHERE article_id NOT IN (SELECT id FROM articles))"
+        " + (SELECT count(*) FROM quotes WHERE article_id NOT IN (SELECT id FROM articles))"
+    ).fetchone() or (0,)
+    return int(count)
+
+
+def stored_count(conn: psycopg.Connection, ids: list[str]) -> int:
+    (count,) = conn.execute(
+        "SELECT count(*) FROM articles WHERE id = ANY(%s)", (ids,)
+    ).fetchone() or (0,)
+    return int(count)
+
+
+def lag(bootstrap: str, stage: str) -> int:
+    """Return how many messages of the stage's source topic its group has not committed."""
+    topic = SOURCES[stage]
+    admin = admin_client(bootstrap)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        group = f"newsflow-{stage}"
+        committed = admin.list_group_offsets({group: None}).get(group, {})
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        ends = consumer.end_offsets(partitions)
+        return sum(
+            end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items()
+        )
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def dead_letters(bootstrap: str) -> list[DeadLetter]:
+    """Return every dead letter on articles.dlq."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(DLQ, p) for p in consumer.partitions_for_topic(DLQ) or []]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        letters = []
+        while any(consumer.position(tp) < end for tp, end in ends.items()):
+            for records in consumer.poll(timeout_ms=1000).values():
+                letters += [DeadLetter.model_validate_json(r.value) for r in records]
+        return letters
+    finally:
+        consumer.close()
+
+
+def record(result: Tally) -> None:
+    """Note a fault's tally for the figures (bench/reliability.py)."""
+    _note(asdict(result))
+
+
+def record_hostile(case: str, where: str, as_expected: bool) -> None:
+    """Note whether a hostile input had its expected outcome, for the figures."""
+    _note({"hostile": case, "where": where, "ok": as_expected})
+
+
+def _note(entry: dict[str, object]) -> None:
+    path = os.environ.get("NEWSFLOW_RELIABILITY_REPORT")
+    if path:
+        with open(path, "a") as report:
+            report.write(json.dumps(entry) + "\n")

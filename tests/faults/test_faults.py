@@ -1,0 +1,365 @@
+"""Kill, restart, rebalance and cut off the pipeline mid-stream: nothing is lost or doubled.
+
+One dedicated broker + database for the module (the session's stack stays up for other tests),
+every stage as its own worker process. Each fault publishes its own 1,000 articles (fresh ids),
+injects the fault while they are in flight, then checks: every article stored exactly once with
+child rows matching its record, no orphans, every consumer group's lag back to zero, and no
+worker that exited on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+from kafka import KafkaProducer
+
+from schemas import EnrichedArticle
+from streams.clients import MAX_MESSAGE_BYTES
+from streams.sink.migrations import migrate
+from streams.stack import (
+    KafkaConfig,
+    PostgresConfig,
+    kafka_config,
+    local_stack,
+    postgres_config,
+    start_kafka,
+    start_postgres,
+    stop_kafka,
+    stop_postgres,
+)
+from streams.topics import CLEAN, ENRICHED, ENTITIES, RAW, create_topics
+from tests.conftest import Services, unavailable
+from tests.e2e.workers import Workers, wait_until
+from tests.faults.articles import articles
+from tests.faults.checks import (
+    SOURCES,
+    Tally,
+    dead_letters,
+    lag,
+    orphans,
+    record,
+    record_hostile,
+    stored_count,
+)
+from tests.faults.checks import tally as tally_of
+from tests.faults.hostile import QUOTED, Case, cases, doc, non_english
+
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(1800)]
+
+ARTICLES = 1_000
+PARTITIONS = 4
+OUTAGE_S = 20.0
+# Publish at about the pipeline's pace, so every stage (clean too) has work when a fault hits.
+PUBLISH_PER_S = 50.0
+WORKER_ENV = {
+    "NEWSFLOW_PARTITIONS": str(PARTITIONS),
+    "NEWSFLOW_NLP_BATCH_SIZE": "16",
+    "NEWSFLOW_SINK_BATCH_SIZE": "100",
+    "NEWSFLOW_BATCH_WITHIN_S": "0.2",
+    # Low enough that the 20,000-quote-marks article shows the limit working end to end.
+    "NEWSFLOW_ARTICLE_TIMEOUT_S": "20",
+}
+
+
+@dataclass
+class FaultStack:
+    """The module's own broker, database and stage workers, and how to stop and start them."""
+
+    services: Services
+    kafka: KafkaConfig
+    postgres: PostgresConfig
+    workers: Workers
+    restarts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, ids: list[str]) -> int:
+        with psycopg.connect(self.services.database_url, connect_timeout=5) as conn:
+            return stored_count(conn, ids)
+
+    def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> int:
+        """Send `sig` to worker `name`, wait for it to end, forget it; return its exit status."""
+        process = self.workers.processes.pop(name)
+        os.killpg(process.pid, sig)
+        return process.wait(timeout=120)
+
+    def restart(self, stage: str) -> str:
+        self.restarts[stage] = self.restarts.get(stage, 0) + 1
+        name = f"{stage}-{self.restarts[stage]}"
+        self.workers.start(stage, name)
+        return name
+
+    def worker_of(self, stage: str) -> str:
+        return next(n for n in self.workers.processes if n.split("-")[0] == stage)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {name}\n{self.workers.log_tail(name, 15)}" for name in self.workers.processes
+        )
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
+    root = tmp_path_factory.mktemp("fault-stack")
+    cache = Path(os.environ.get("NEWSFLOW_CACHE_DIR", Path.home() / ".cache/newsflow"))
+    try:
+        context = local_stack(root, cache)
+        bootstrap, database_url = context.__enter__()
+    except Exception as error:
+        unavailable(f"no dedicated Kafka broker and PostgreSQL server for faults: {error}")
+    try:
+        migrate(database_url)
+        create_topics(bootstrap, PARTITIONS)
+        services = Services(bootstrap, database_url, f"fault stack in {root}")
+        workers = Workers(services, tmp_path_factory.mktemp("fault-workers"), **WORKER_ENV)
+        for stage in SOURCES:
+            workers.start(stage, f"{stage}-0")
+        faults = FaultStack(
+            services,
+            kafka_config(root, cache, bootstrap),
+            postgres_config(root, database_url),
+            workers,
+        )
+        # Warm up: the first articles pay for model loading and group joins.
+        run_fault(faults, "warmup", lambda ids: None, count=50)
+        yield faults
+    finally:
+        try:
+            if "workers" in locals():
+                workers.stop_all()
+        finally:
+            context.__exit__(None, None, None)
+
+
+class Publisher(threading.Thread):
+    """Publishes (id, bytes) pairs to articles.raw at a steady pace; join() then check .error."""
+
+    def __init__(self, bootstrap: str, pairs: list[tuple[str, bytes]]) -> None:
+        super().__init__(daemon=True)
+        self._servers = bootstrap
+        self._pairs = pairs
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            producer = KafkaProducer(bootstrap_servers=self._servers, acks="all")
+            futures = []
+            started = time.monotonic()
+            for n, (article_id, value) in enumerate(self._pairs):
+                futures.append(producer.send(RAW, key=article_id.encode(), value=value))
+                ahead = n / PUBLISH_PER_S - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+            producer.flush()
+            for future in futures:
+                future.get(timeout=120)
+            producer.close()
+        except BaseException as error:
+            self.error = error
+
+
+def run_fault(
+    stack: FaultStack,
+    fault: str,
+    inject: Callable[[list[str]], None],
+    count: int = ARTICLES,
+) -> Tally:
+    """Publish `count` fresh articles, `inject` a fault once some are stored, check the result."""
+    pairs = articles(f"{fault}-{time.time_ns()}", count)
+    ids = [article_id for article_id, _ in pairs]
+    publisher = Publisher(stack.services.bootstrap, pairs)
+    publisher.start()
+    assert wait_until(lambda: stack.count(ids) >= min(30, count), timeout=600, interval=0.5), (
+        f"{fault}: nothing stored before the fault\n{stack.logs()}"
+    )
+    assert stack.count(ids) < count, f"{fault}: every article was stored before the fault"
+    inject(ids)
+    publisher.join(timeout=600)
+    assert publisher.error is None, f"{fault}: publishing failed: {publisher.error}"
+
+    stored = wait_until(lambda: stack.count(ids) == count, timeout=900, interval=2)
+    bootstrap = stack.services.bootstrap
+    drained = wait_until(lambda: all(lag(bootstrap, s) == 0 for s in SOURCES), timeout=300)
+    with psycopg.connect(stack.services.database_url) as conn:
+        result = tally_of(conn, fault, ids)
+        orphaned = orphans(conn)
+    record(result)
+    assert stored, f"{fault}: {result}\n{stack.logs()}"
+    assert result == Tally(fault, count, lost=0, duplicated=0, inconsistent=0)
+    assert orphaned == 0
+    assert drained, {s: lag(bootstrap, s) for s in SOURCES}
+    assert all(stack.workers.running().values()), f"{stack.workers.running()}\n{stack.logs()}"
+    return result
+
+
+def test_sigkill_a_worker_of_each_stage_mid_stream_then_restart(stack: FaultStack) -> None:
+    def kill_each_stage_in_turn(ids: list[str]) -> None:
+        for stage in SOURCES:
+            stored = stack.count(ids)
+            assert stored < len(ids), f"all stored before {stage} was killed"
+            assert stack.kill(stack.worker_of(stage)) == -signal.SIGKILL
+            stack.restart(stage)
+            # Let the restarted worker rejoin and the flow go on before the next kill.
+            wait_until(
+                lambda stored=stored: stack.count(ids) >= stored + 60, timeout=300, interval=0.5
+            )
+
+    run_fault(stack, "sigkill-each-stage", kill_each_stage_in_turn)
+
+
+def test_a_second_worker_joins_then_leaves_by_sigterm_mid_stream(stack: FaultStack) -> None:
+    """Rebalance twice; the leaver stops gracefully mid-batch.
+
+    Faust's take_events acks a batch in a `finally`: a stop mid-batch must not ack it unsent.
+    """
+
+    def join_then_leave(ids: list[str]) -> None:
+        name = stack.restart("entities")
+        before = stack.count(ids)
+        # Let the group rebalance onto two members and work a while, then shrink it again.
+        wait_until(lambda: stack.count(ids) >= before + 250, timeout=300)
+        assert stack.count(ids) < len(ids), "all stored before the second worker left"
+        assert stack.kill(name, signal.SIGTERM) == 0
+        assert stack.kill(stack.worker_of("sink"), signal.SIGTERM) == 0
+        stack.restart("sink")
+
+    run_fault(stack, "rebalance-and-sigterm", join_then_leave)
+
+
+def test_postgres_away_for_twenty_seconds(stack: FaultStack) -> None:
+    def outage(ids: list[str]) -> None:
+        stop_postgres(stack.postgres)
+        time.sleep(OUTAGE_S)
+        start_postgres(stack.postgres)
+
+    run_fault(stack, "postgres-outage", outage)
+
+
+def test_broker_away_for_twenty_seconds(stack: FaultStack) -> None:
+    def outage(ids: list[str]) -> None:
+        stop_kafka(stack.kafka)
+        time.sleep(OUTAGE_S)
+        start_kafka(stack.kafka)
+
+    run_fault(stack, "broker-outage", outage)
+
+
+POISON = {
+    "clean": (RAW, b'{"id": "poison-clean", "text": "cut off in the midd'),
+    "entities": (CLEAN, b'{"id": "poison-entities", "headline": 42}'),
+    "quotes": (ENTITIES, b"[1, 2, 3]"),
+    "sink": (ENRICHED, b'{"id": "poison-sink"}'),
+}
+
+
+def test_poison_messages_are_dead_lettered_and_the_rest_flow(stack: FaultStack) -> None:
+    def poison(ids: list[str]) -> None:
+        producer = KafkaProducer(bootstrap_servers=stack.services.bootstrap, acks="all")
+        for topic, value in POISON.values():
+            producer.send(topic, key=b"poison", value=value).get(timeout=60)
+        producer.close()
+
+    run_fault(stack, "poison", poison)
+    letters = dead_letters(stack.services.bootstrap)
+    for stage, (topic, value) in POISON.items():
+        ours = [letter for letter in letters if letter.payload == value]
+        assert ours, f"no dead letter from {stage} among {len(letters)}"
+        assert {(letter.stage, letter.topic) for letter in ours} == {(stage, topic)}
+        assert all(letter.error for letter in ours)
+
+
+def pipeline_only_cases(suffix: str) -> list[Case]:
+    """Cases that need Kafka: keys, a republished id, and the per-article time limit."""
+    return [
+        Case(
+            "nul-and-invalid-utf8-key",
+            doc(id=f"hostile-key-{suffix}", text=QUOTED),
+            key=b"bad\x00key\xff\xfe",
+        ),
+        Case(
+            "quote-marks-20000",
+            doc(id=f"hostile-quotes-{suffix}", text="Start. " + '"' * 20_000 + " end."),
+        ),
+        non_english(suffix),
+    ]
+
+
+def test_hostile_input_on_articles_raw(stack: FaultStack) -> None:
+    """Each hostile message is stored or dead-lettered with its reason; the stages keep running."""
+    suffix = str(time.time_ns())
+    table = cases(suffix)
+    extra = pipeline_only_cases(suffix)
+    twice = f"hostile-twice-{suffix}"
+    first, second = (
+        doc(id=twice, text="First version. " + QUOTED),
+        doc(id=twice, text="Second version. " + QUOTED),
+    )
+    producer = KafkaProducer(
+        bootstrap_servers=stack.services.bootstrap, acks="all", max_request_size=MAX_MESSAGE_BYTES
+    )
+    for case in [*table, *extra]:
+        key = case.key if case.key is not None else case.name.encode()
+        producer.send(RAW, key=key, value=case.value).get(timeout=60)
+    # Same key, so the same partition: the second version is processed after the first.
+    for value in (first, second):
+        producer.send(RAW, key=twice.encode(), value=value).get(timeout=60)
+    producer.close()
+
+    stored_cases = [c for c in [*table, *extra] if c.reason is None]
+    ids = [c.article_id for c in stored_cases]
+    timed_out = "quote-marks-20000"
+
+    slow = next(case for case in extra if case.name == timed_out)
+
+    def settled() -> bool:
+        letters = dead_letters(stack.services.bootstrap)
+        dead = any(letter.payload == slow.value for letter in letters)
+        return stack.count([*ids, twice]) + dead >= len(ids) + 1
+
+    assert wait_until(settled, timeout=900, interval=3), stack.logs()
+    bootstrap = stack.services.bootstrap
+    assert wait_until(lambda: all(lag(bootstrap, s) == 0 for s in SOURCES), timeout=300)
+    letters = dead_letters(bootstrap)
+    with psycopg.connect(stack.services.database_url) as conn:
+        records = {
+            row[0]: EnrichedArticle.model_validate(row[1])
+            for row in conn.execute(
+                "SELECT id, record FROM articles WHERE id = ANY(%s)", ([*ids, twice],)
+            )
+        }
+        (rows_twice,) = conn.execute(
+            "SELECT count(*) FROM articles WHERE id = %s", (twice,)
+        ).fetchone() or (0,)
+        tables = {
+            row[0]
+            for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
+
+    failures = []
+    for case in [*table, *extra]:
+        ours = [letter for letter in letters if letter.payload == case.value]
+        if case.reason is not None:
+            ok = any(d.stage == "clean" and case.reason in d.error for d in ours)
+        elif case.name == timed_out:
+            # Either finished in time, or dead-lettered by the per-article time limit.
+            ok = case.article_id in records or any(
+                d.error_type == "ArticleTimeout" and d.stage == "entities" for d in ours
+            )
+        else:
+            ok = case.article_id in records and case.check(records[case.article_id])
+        record_hostile(case.name, "pipeline", ok)
+        if not ok:
+            failures.append(case.name)
+    latest_ok = rows_twice == 1 and records[twice].body.startswith("Second version.")
+    record_hostile("same-id-twice", "pipeline", latest_ok)
+    assert latest_ok
+    assert {"articles", "entities", "quotes"} <= tables
+    assert all(stack.workers.running().values()), stack.logs()
+    # The entities stage runs English NER on every language: known, reported, not yet fixed.
+    assert failures in ([], ["non-english"]), failures
