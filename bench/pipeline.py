@@ -180,6 +180,11 @@ class Workers:
             if peak is not None:
                 self.peak_rss_mb[name] = max(peak, self.peak_rss_mb.get(name, 0.0))
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """Return the CPU time (user + system) each running worker has used so far."""
+        used = {name: cpu_seconds(process.pid) for name, process in self.processes.items()}
+        return {name: seconds for name, seconds in used.items() if seconds is not None}
+
     def stop_all(self, timeout: float = 30.0) -> None:
         self.record_rss()
         for process in self.processes.values():
@@ -209,6 +214,16 @@ def vm_hwm_mb(pid: int) -> float | None:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """Return the CPU time process `pid` has used, None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    # Fields 14 and 15 of proc(5), counted after the ")" that ends the command name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def worker_env(bootstrap: str, database_url: str) -> dict[str, str]:
@@ -311,17 +326,18 @@ def wait_stored(
 # ---------------------------------------------------------------- phases
 
 
-def measure_bare(bodies: Sequence[str], settings: Settings) -> float:
-    """Return articles/s of nlp.pipe over `bodies` with the pipeline's model and batch size."""
+def measure_bare(bodies: Sequence[str], settings: Settings) -> tuple[float, float]:
+    """Return articles/s and CPU ms per article of nlp.pipe over `bodies`, as the stage runs it."""
     from streams.nlp.model import load_model
 
     nlp = load_model(settings.spacy_model)
     for _ in nlp.pipe(bodies[:8], batch_size=settings.nlp_batch_size):
         pass  # first call builds caches
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for _ in nlp.pipe(bodies, batch_size=settings.nlp_batch_size):
         pass
-    return len(bodies) / (time.perf_counter() - started)
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / len(bodies)
+    return len(bodies) / (time.perf_counter() - started), cpu_ms
 
 
 def publish(bootstrap: str, articles: Sequence[dict[str, Any]], topic: str = RAW) -> float:
@@ -477,7 +493,13 @@ def table(figures: dict[str, Any]) -> str:
         wanted = "" if target is None else f"{op} {target:g}"
         lines.append(f"{key:36} {shown:>10} {wanted:>10}  {meets(key, value)}")
     for name, rss in sorted(figures.get("rss_mb_by_worker", {}).items()):
-        lines.append(f"  peak RSS {name:26} {rss:>10,.1f}")
+        lines.append(f"  peak RSS MB {name:23} {rss:>10,.1f}")
+    if figures.get("bare_cpu_ms_per_article") is not None:
+        lines.append(
+            f"  CPU ms/article {'bare nlp.pipe':20} {figures['bare_cpu_ms_per_article']:>10,.1f}"
+        )
+    for name, cpu in sorted((figures.get("cpu_ms_per_article_by_worker") or {}).items()):
+        lines.append(f"  CPU ms/article {name:20} {cpu:>10,.1f}")
     return "\n".join(lines)
 
 
@@ -497,7 +519,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings()
     if "bare" in phases:
         print(f"bare: nlp.pipe over {args.n} bodies ...", file=sys.stderr)
-        figures["bare_articles_per_s"] = measure_bare(clean_bodies(articles), settings)
+        figures["bare_articles_per_s"], figures["bare_cpu_ms_per_article"] = measure_bare(
+            clean_bodies(articles), settings
+        )
     if phases & {"one", "latency", "two", "sink"}:
         with services(args) as (bootstrap, database_url):
             run_against(bootstrap, database_url, articles, phases, args, figures)
@@ -541,9 +565,14 @@ def run_against(
                 warm_up(bootstrap, conn, warm, run_id + "warm1-", workers)
             if phases & {"one", "latency"}:
                 print(f"one: pipeline, 1 worker per stage, {args.n} articles ...", file=sys.stderr)
+                cpu_before = workers.cpu_seconds()
                 figures["pipeline_articles_per_s"] = measure_pipeline(
                     bootstrap, conn, articles, run_id + "one-", workers
                 )
+                figures["cpu_ms_per_article_by_worker"] = {
+                    name: (seconds - cpu_before.get(name, 0.0)) * 1000 / args.n
+                    for name, seconds in workers.cpu_seconds().items()
+                }
             if "latency" in phases:
                 rate = args.load * figures["pipeline_articles_per_s"]
                 count = max(10, round(rate * args.latency_s))
