@@ -57,6 +57,7 @@ TARGETS = {
 }
 JSON_KEYS = (
     "ratio",
+    "ratio_cpu",
     "bare_articles_per_s",
     "pipeline_articles_per_s",
     "pipeline_2_workers_articles_per_s",
@@ -532,6 +533,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     if bare and one:
         figures["ratio"] = one / bare
+    nlp_cpu = (figures.get("cpu_ms_per_article_by_worker") or {}).get(f"{NLP_STAGE}-1")
+    if figures.get("bare_cpu_ms_per_article") and nlp_cpu:
+        # What the ratio would be with a core for the NLP worker alone: robust to other load.
+        figures["ratio_cpu"] = figures["bare_cpu_ms_per_article"] / nlp_cpu
     if one and two:
         figures["speedup_2_workers"] = two / one
     figures["load_after"] = load_average()
