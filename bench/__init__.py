@@ -1,1 +1,1 @@
-"""Benchmark and evaluation commands that print figures."""
+"""Benchmark and evaluation commands that print figures (`python -m bench.<name>`)."""

@@ -79,7 +79,7 @@ def to_rows(batch: Sequence[Stored]) -> Rows:
     entities: list[tuple[Any, ...]] = []
     quotes: list[tuple[Any, ...]] = []
     for stored in latest_per_article(batch):
-        record = without_nul(stored.article.model_dump(mode="json"))
+        record, record_json = json_record(stored.article)
         article_id = record["id"]
         articles.append(
             (
@@ -94,7 +94,7 @@ def to_rows(batch: Sequence[Stored]) -> Rows:
                 record["source"],
                 record["published_at"],
                 record["content_hash"],
-                orjson.dumps(record).decode(),
+                record_json,
                 stored.partition,
                 stored.offset,
                 record["published_ms"],
@@ -125,6 +125,19 @@ def to_rows(batch: Sequence[Stored]) -> Rows:
                 )
             )
     return Rows(articles, entities, quotes)
+
+
+def json_record(article: EnrichedArticle) -> tuple[dict[str, Any], str]:
+    """Return the article as a JSON object and as JSON text, without NUL characters.
+
+    pydantic's own serializer writes the text; only a record that holds a NUL (escaped as
+    \\u0000) takes the slower walk through every string.
+    """
+    text = article.model_dump_json()
+    if "\\u0000" not in text:
+        return orjson.loads(text), text
+    record = without_nul(article.model_dump(mode="json"))
+    return record, orjson.dumps(record).decode()
 
 
 def without_nul(value: Any) -> Any:

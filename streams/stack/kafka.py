@@ -311,11 +311,13 @@ def _java_command(cfg: KafkaConfig, java: str, libs: Path, *args: str | Path) ->
 
 def _format_storage(cfg: KafkaConfig, java: str, libs: Path) -> None:
     """Format data_dir for a new single-node cluster with a fresh cluster id."""
+    # `--cluster-id=ID` in one argument: a base64url id may start with "-", which the storage
+    # tool would otherwise read as an option.
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
     offset = log_size(cfg.log_file)
     result = run(
         _java_command(cfg, java, libs, "kafka.tools.StorageTool", "format",
-                      "-t", cluster_id, "-c", cfg.server_properties),
+                      f"--cluster-id={cluster_id}", "-c", cfg.server_properties),
         what="formatting the Kafka storage",
         timeout=120.0,
         log_file=cfg.log_file,
