@@ -171,7 +171,22 @@ def add_repeated_names(text: str, mentions: Sequence[RawMention]) -> list[RawMen
             if not _overlaps(taken, match.start(), match.end()):
                 added.append(RawMention(match.start(), match.end(), form, "PERSON"))
                 bisect.insort(taken, (match.start(), match.end()))
-    return sorted([*mentions, *added], key=lambda m: (m.start, m.end))
+    return without_overlaps([*mentions, *added])
+
+
+def without_overlaps(mentions: Sequence[RawMention]) -> list[RawMention]:
+    """Keep the longest of overlapping mentions, in text order.
+
+    A completed name ("Do Hyun") covers the surname the model tagged inside it ("Hyun"): one
+    place in the text names one entity once.
+    """
+    kept: list[RawMention] = []
+    taken: list[tuple[int, int]] = []
+    for mention in sorted(mentions, key=lambda m: (m.start - m.end, m.start)):
+        if not _overlaps(taken, mention.start, mention.end):
+            kept.append(mention)
+            bisect.insort(taken, (mention.start, mention.end))
+    return sorted(kept, key=lambda m: (m.start, m.end))
 
 
 def complete_surname(text: str, surname: str) -> RawMention | None:

@@ -22,6 +22,7 @@ from streams.nlp.entities import (
     name_key,
     normalise_name,
     sentence_spans,
+    without_overlaps,
 )
 
 
@@ -260,3 +261,11 @@ def test_organisation_acronyms_and_leading_parts_merge_into_the_full_name() -> N
 
 def test_field_first_and_kind_first_ministry_names_are_one_key() -> None:
     assert name_key("health ministry") == name_key("Ministry of Health")
+
+
+def test_a_completed_name_replaces_the_surname_tagged_inside_it() -> None:
+    text = "Kim Do Hyun finished second. Hyun said the ice was slow."
+    inner = RawMention(4, 11, "Do Hyun", "PERSON")
+    surname = RawMention(7, 11, "Hyun", "PERSON")
+    assert without_overlaps([surname, inner]) == [inner]
+    assert text[inner.start : inner.end] == "Do Hyun"
