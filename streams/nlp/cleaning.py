@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import trafilatura
 
 from schemas.articles import CleanArticle, RawArticle
+from streams.nlp.language import detect_language
 
 # News agencies and picture desks that sign captions and stories.
 _AGENCY = (
@@ -781,7 +782,7 @@ def clean_article(raw: RawArticle, published_ms: int | None = None) -> CleanArti
         captions=parts.captions,
         credits=parts.credits,
         removed=parts.removed,
-        language=raw.language,
+        language=raw.language or detect_language(body),
         content_hash=content_hash(body),
         url=raw.url,
         source=raw.source,

@@ -12,11 +12,13 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from schemas.articles import CleanArticle, EntitiesArticle, Entity, Mention, Span
+from streams.nlp.language import is_english
 
 # Entity labels newsflow keeps; dates, numbers and money are not referents.
 ENTITY_LABELS = frozenset(
@@ -377,12 +379,16 @@ def annotate(
 ) -> list[EntitiesArticle]:
     """Parse the bodies with nlp in batches and attach entities and sentences.
 
-    The only place newsflow runs spaCy; its cost is nlp.pipe over the bodies.
+    The only place newsflow runs spaCy; its cost is nlp.pipe over the bodies. Articles not in
+    English are not parsed: they get no entities and no sentences.
     """
-    docs = nlp.pipe([a.body for a in articles], batch_size=batch_size)
-    return [
-        EntitiesArticle.model_validate(
-            {**dict(article), "entities": extract_entities(doc), "sentences": sentence_spans(doc)}
-        )
-        for article, doc in zip(articles, docs, strict=True)
-    ]
+    english = [a for a in articles if is_english(a.language)]
+    docs = iter(nlp.pipe([a.body for a in english], batch_size=batch_size))
+    annotated = []
+    for article in articles:
+        found: dict[str, Any] = {"entities": [], "sentences": []}
+        if is_english(article.language):
+            doc = next(docs)
+            found = {"entities": extract_entities(doc), "sentences": sentence_spans(doc)}
+        annotated.append(EntitiesArticle.model_validate({**dict(article), **found}))
+    return annotated

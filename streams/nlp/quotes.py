@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from schemas.articles import EnrichedArticle, EntitiesArticle, Entity, Quote, Span
+from streams.nlp.language import is_english
 
 # Speech verbs and "according to"; the cue of a quote is the matched text.
 _CUE = re.compile(
@@ -790,6 +791,11 @@ def extract_quotes(body: str, entities: Sequence[Entity], sentences: Sequence[Sp
 
 
 def add_quotes(article: EntitiesArticle) -> EnrichedArticle:
-    """Attach the quotes of an article's body: the work of the quotes stage."""
-    quotes = extract_quotes(article.body, article.entities, article.sentences)
+    """Attach the quotes of an article's body: the work of the quotes stage.
+
+    The quote rules are English: an article in another language gets none.
+    """
+    quotes = []
+    if is_english(article.language):
+        quotes = extract_quotes(article.body, article.entities, article.sentences)
     return EnrichedArticle.model_validate({**dict(article), "quotes": quotes})

@@ -361,5 +361,4 @@ def test_hostile_input_on_articles_raw(stack: FaultStack) -> None:
     assert latest_ok
     assert {"articles", "entities", "quotes"} <= tables
     assert all(stack.workers.running().values()), stack.logs()
-    # The entities stage runs English NER on every language: known, reported, not yet fixed.
-    assert failures in ([], ["non-english"]), failures
+    assert failures == [], failures

@@ -269,3 +269,12 @@ def test_a_completed_name_replaces_the_surname_tagged_inside_it() -> None:
     surname = RawMention(7, 11, "Hyun", "PERSON")
     assert without_overlaps([surname, inner]) == [inner]
     assert text[inner.start : inner.end] == "Do Hyun"
+
+
+def test_an_article_not_in_english_is_not_parsed(blank: Language) -> None:
+    from schemas import CleanArticle
+
+    article = CleanArticle(id="de-1", body="Angela Merkel sprach in Berlin.", language="de",
+                           content_hash="0" * 64)  # fmt: skip
+    (annotated,) = annotate([article], blank)
+    assert (annotated.entities, annotated.sentences) == ([], [])

@@ -62,9 +62,6 @@ def test_each_hostile_input_has_its_outcome(
         outcome.model_dump_json().encode("utf-8")  # the next hop can encode it
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the entities stage runs English NER whatever the article's language"
-)
 def test_a_non_english_article_gets_no_english_entities(
     outcomes: dict[str, EnrichedArticle | Exception],
 ) -> None:
