@@ -239,7 +239,8 @@ def test_a_second_worker_joins_then_leaves_by_sigterm_mid_stream(stack: FaultSta
 
 def test_postgres_away_for_twenty_seconds(stack: FaultStack) -> None:
     def outage(ids: list[str]) -> None:
-        stop_postgres(stack.postgres)
+        # Generous: on a loaded machine a spread checkpoint can hold a fast shutdown for a minute.
+        stop_postgres(stack.postgres, timeout=180)
         time.sleep(OUTAGE_S)
         start_postgres(stack.postgres)
 
@@ -248,7 +249,7 @@ def test_postgres_away_for_twenty_seconds(stack: FaultStack) -> None:
 
 def test_broker_away_for_twenty_seconds(stack: FaultStack) -> None:
     def outage(ids: list[str]) -> None:
-        stop_kafka(stack.kafka)
+        stop_kafka(stack.kafka, timeout=180)
         time.sleep(OUTAGE_S)
         start_kafka(stack.kafka)
 
