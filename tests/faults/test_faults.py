@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from streams.sink.migrations import migrate
 from streams.stack import (
     KafkaConfig,
     PostgresConfig,
+    StackError,
     kafka_config,
     local_stack,
     postgres_config,
@@ -113,6 +115,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
         bootstrap, database_url = context.__enter__()
     except Exception as error:
         unavailable(f"no dedicated Kafka broker and PostgreSQL server for faults: {error}")
+    kafka = kafka_config(root, cache, bootstrap)
+    postgres = postgres_config(root, database_url)
     try:
         migrate(database_url)
         create_topics(bootstrap, PARTITIONS)
@@ -120,12 +124,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
         workers = Workers(services, tmp_path_factory.mktemp("fault-workers"), **WORKER_ENV)
         for stage in SOURCES:
             workers.start(stage, f"{stage}-0")
-        faults = FaultStack(
-            services,
-            kafka_config(root, cache, bootstrap),
-            postgres_config(root, database_url),
-            workers,
-        )
+        faults = FaultStack(services, kafka, postgres, workers)
         # Warm up: the first articles pay for model loading and group joins.
         run_fault(faults, "warmup", lambda ids: None, count=50)
         yield faults
@@ -134,6 +133,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
             if "workers" in locals():
                 workers.stop_all()
         finally:
+            # On a loaded machine a server can take minutes to stop (a checkpoint spread over
+            # minutes); stop both generously before local_stack's own, shorter, stop.
+            with suppress(StackError):
+                stop_kafka(kafka, timeout=180)
+            with suppress(StackError):
+                stop_postgres(postgres, timeout=180)
             context.__exit__(None, None, None)
 
 
@@ -234,7 +239,8 @@ def test_a_second_worker_joins_then_leaves_by_sigterm_mid_stream(stack: FaultSta
 
 def test_postgres_away_for_twenty_seconds(stack: FaultStack) -> None:
     def outage(ids: list[str]) -> None:
-        stop_postgres(stack.postgres)
+        # Generous: on a loaded machine a spread checkpoint can hold a fast shutdown for a minute.
+        stop_postgres(stack.postgres, timeout=180)
         time.sleep(OUTAGE_S)
         start_postgres(stack.postgres)
 
@@ -243,7 +249,7 @@ def test_postgres_away_for_twenty_seconds(stack: FaultStack) -> None:
 
 def test_broker_away_for_twenty_seconds(stack: FaultStack) -> None:
     def outage(ids: list[str]) -> None:
-        stop_kafka(stack.kafka)
+        stop_kafka(stack.kafka, timeout=180)
         time.sleep(OUTAGE_S)
         start_kafka(stack.kafka)
 
