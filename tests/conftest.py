@@ -11,6 +11,7 @@ When none can be had the tests fail under CI=true and skip with the reason elsew
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -43,6 +44,15 @@ class Services:
         )
         env.update(extra)
         return env
+
+
+def stack_root(name: str) -> Path:
+    """Return a new folder for a throwaway stack's data and logs, kept after the run.
+
+    Not under pytest's tmp_path: another pytest session on the same machine prunes those
+    (keeping its last three), which deletes a running server's data under it.
+    """
+    return Path(tempfile.mkdtemp(prefix=f"newsflow-{name}-"))
 
 
 def unavailable(reason: str) -> None:
@@ -103,7 +113,7 @@ def containers() -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+def services() -> Iterator[Services]:
     """Return the session's real broker and database, starting them when needed."""
     bootstrap = os.environ.get("NEWSFLOW_TEST_KAFKA_BOOTSTRAP")
     database_url = os.environ.get("NEWSFLOW_TEST_DATABASE_URL")
@@ -119,7 +129,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
                 from streams.stack import local_stack
 
                 cache = Path(os.environ.get("NEWSFLOW_CACHE_DIR", Path.home() / ".cache/newsflow"))
-                root = tmp_path_factory.mktemp("stack")
+                root = stack_root("stack")
                 bootstrap, database_url = stack.enter_context(local_stack(root, cache))
                 origin = f"local stack in {root}"
         except Exception as error:

@@ -127,6 +127,9 @@ def create_app(stage: str, settings: Settings) -> faust.App:
         producer_max_request_size=MAX_MESSAGE_BYTES,
         consumer_max_fetch_size=MAX_MESSAGE_BYTES,
         stream_processing_timeout=600.0,
+        # A worker that dies without leaving its group holds its partitions until this passes
+        # (default 60 s); heartbeats go every 3 s from the event loop, which NLP never blocks.
+        broker_session_timeout=15.0,
         logging_config=logging_config(settings.log_format, settings.log_level),
     )
     metrics.instrument(app, stage, settings.metrics_host, settings.metrics_port)

@@ -38,7 +38,7 @@ from streams.stack import (
     stop_postgres,
 )
 from streams.topics import CLEAN, ENRICHED, ENTITIES, RAW, create_topics
-from tests.conftest import Services, unavailable
+from tests.conftest import Services, stack_root, unavailable
 from tests.e2e.workers import Workers, wait_until
 from tests.faults.articles import articles
 from tests.faults.checks import (
@@ -108,7 +108,7 @@ class FaultStack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
-    root = tmp_path_factory.mktemp("fault-stack")
+    root = stack_root("fault-stack")
     cache = Path(os.environ.get("NEWSFLOW_CACHE_DIR", Path.home() / ".cache/newsflow"))
     try:
         context = local_stack(root, cache)
