@@ -77,6 +77,9 @@ _TITLES = frozenset(
 # An acronym a name may be written as: "ESA", "KCNA".
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 
+# No name is longer than this; a longer span is a run of junk the model tagged (a 100,000-char
+# token, a URL), not an entity.
+MAX_NAME_CHARS = 120
 _MIN_SURNAME_CHARS = 3  # shorter words are too often something else ("Li" aside, rare)
 
 
@@ -140,7 +143,7 @@ def doc_mentions(doc: Doc) -> list[RawMention]:
         if ent.label_ == "PERSON":
             end = extend_hyphen_tail(text, end)
         start, end = trim_span(text, ent.start_char, end)
-        if start < end and any(ch.isalpha() for ch in text[start:end]):
+        if 0 < end - start <= MAX_NAME_CHARS and any(ch.isalpha() for ch in text[start:end]):
             mentions.append(RawMention(start, end, text[start:end], ent.label_))
     return mentions
 

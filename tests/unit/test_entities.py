@@ -278,3 +278,11 @@ def test_an_article_not_in_english_is_not_parsed(blank: Language) -> None:
                            content_hash="0" * 64)  # fmt: skip
     (annotated,) = annotate([article], blank)
     assert (annotated.entities, annotated.sentences) == ([], [])
+
+
+def test_a_giant_token_tagged_as_an_entity_is_not_one(blank: Language) -> None:
+    token = "x" * 100_000
+    doc = make_doc(
+        blank, f"Ada Lovelace wrote {token} today.", [("Ada Lovelace", "PERSON"), (token, "ORG")]
+    )
+    assert [(e.name, e.label) for e in extract_entities(doc)] == [("Ada Lovelace", "PERSON")]
