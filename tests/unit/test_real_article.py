@@ -109,7 +109,5 @@ def test_he_said_quote_is_wang_yis(article: EnrichedArticle) -> None:
 
 
 def test_news_agency_quote_is_kcnas(article: EnrichedArticle) -> None:
-    kcna = entity_named(article, "KCNA")
-    if kcna.label != "ORG":
-        pytest.skip(f"the model labels KCNA {kcna.label}, not ORG")
+    assert entity_named(article, "KCNA").label == "ORG"
     assert quote_starting(article, "exchanged views").speaker == "KCNA"
