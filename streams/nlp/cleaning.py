@@ -102,7 +102,7 @@ _BOILERPLATE = re.compile(
     r"|related(?:[ ](?:article|story|stories|content|coverage|news|links?|reading|topics))?"
     r"[ ]*[:|»>-].*"
     r"|more[ ](?:on|about)[ ]this[ ](?:story|topic)\b.*|click[ ]here\b.*|tap[ ]here\b.*"
-    r"|follow[ ](?:us|@|me|him|her|the)\b.*|join[ ](?:us|our)\b.*|like[ ]us[ ]on\b.*"
+    r"|follow[ ](?:us|our|@|me|him|her|the)\b.*|join[ ](?:us|our)\b.*|like[ ]us[ ]on\b.*"
     r"|sign[ ]up\b.*|subscribe\b.*|get[ ](?:the|our)[ ].{0,60}\b(?:newsletter|app|alerts)\b.*"
     r"|download[ ](?:the|our)[ ].{0,40}\bapp\b.*|(?:don'?t|never)[ ]miss\b.*"
     r"|share[ ](?:this|on|via|the)\b.*|share|shares|tweet|e-?mail|print|facebook|twitter|x"

@@ -35,7 +35,7 @@ STORY = "\n\n".join(
         "Read more: Storm season arrives early on the coast",
         '"We cannot wait for the next flood to decide," the mayor told a packed town hall meeting.',
         "The town will borrow most of the money from the regional development bank. - AFP",
-        "Follow us on our official WhatsApp channel for breaking news alerts!",
+        "Join our WhatsApp channel to get breaking news first!",
         "Most Popular",
         "Ferry services cut for the winter\nLocal bakery wins national prize\n",
     ]
@@ -84,7 +84,7 @@ def test_boilerplate_lines_are_removed_and_recorded() -> None:
     for line in (
         "Advertisement",
         "Read more: Storm season arrives early on the coast",
-        "Follow us on our official WhatsApp channel for breaking news alerts!",
+        "Join our WhatsApp channel to get breaking news first!",
     ):
         assert line not in article.body
         assert line in removed
@@ -197,6 +197,7 @@ def test_text_that_only_looks_like_a_dateline_stays(paragraph: str) -> None:
         "RELATED: Council approves new parking rules",
         "Sign up for our morning newsletter",
         "Follow us on Twitter",
+        "Follow our WhatsApp channel for the latest headlines and alerts!",
         "© 2024 Example Media Ltd. All rights reserved.",
         "Reporting by Jane Doe; Editing by John Roe",
         "Share this article",
