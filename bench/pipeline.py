@@ -19,7 +19,6 @@ import json
 import math
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,8 @@ from schemas import RawArticle
 from streams.clients import producer
 from streams.config import Settings
 from streams.nlp.cleaning import clean_article
-from streams.topics import ENRICHED, RAW, create_topics
+from streams.processes import stop_processes
+from streams.topics import ENRICHED, RAW, create_topics, group_members
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -188,16 +188,7 @@ class Workers:
 
     def stop_all(self, timeout: float = 30.0) -> None:
         self.record_rss()
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_processes(self.processes.values(), timeout)
         self.processes.clear()
 
 
@@ -236,26 +227,6 @@ def worker_env(bootstrap: str, database_url: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
-
-
-def group_members(bootstrap: str, group: str) -> list[int]:
-    """Return how many partitions each member of consumer group `group` holds (none yet: [])."""
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
-
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        described = admin.describe_groups([group])[group]
-    except KafkaError:  # the group coordinator is still starting
-        return []
-    finally:
-        admin.close()
-    return [
-        sum(len(tp["partitions"]) for tp in assignment["assigned_partitions"])
-        if isinstance(assignment := member["member_assignment"], dict)
-        else 0
-        for member in described["members"]
-    ]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str, workers: Workers) -> None:

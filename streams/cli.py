@@ -313,25 +313,22 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def supervise(commands: list[list[str]]) -> int:
     """Run each command as a child; stop them all when one ends or on SIGINT/SIGTERM."""
-    children = [subprocess.Popen(command) for command in commands]
+    from streams.processes import stop_processes
 
-    def stop_all(signum: int = signal.SIGTERM, frame: Any = None) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+    children = [subprocess.Popen(command) for command in commands]
+    stopping = False
+
+    def stop_all(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
 
     signal.signal(signal.SIGTERM, stop_all)
     signal.signal(signal.SIGINT, stop_all)
     try:
-        while all(child.poll() is None for child in children):
+        while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.5)
     finally:
-        stop_all()
-        for child in children:
-            try:
-                child.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_processes(children, timeout=60)
     return max(abs(child.returncode or 0) for child in children)
 
 

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from contextlib import suppress
 
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from streams.clients import MAX_MESSAGE_BYTES, admin_client
+from streams.clients import MAX_MESSAGE_BYTES, UnreachableError, admin_client
 
 RAW = "articles.raw"
 CLEAN = "articles.clean"
@@ -59,3 +59,26 @@ def partition_counts(bootstrap: str, names: Iterable[str] = ALL_TOPICS) -> dict[
         return {t["name"]: len(t["partitions"]) for t in described if not t.get("error_code")}
     finally:
         admin.close()
+
+
+def group_members(bootstrap: str, group: str) -> list[int]:
+    """Return how many partitions each member of consumer group `group` holds (none yet: []).
+
+    A member whose assignment is not synced yet counts 0.
+    """
+    try:
+        admin = admin_client(bootstrap)
+    except UnreachableError:
+        return []
+    try:
+        described = admin.describe_groups([group])[group]
+    except KafkaError:  # the group coordinator is still starting
+        return []
+    finally:
+        admin.close()
+    return [
+        sum(len(tp["partitions"]) for tp in assignment["assigned_partitions"])
+        if isinstance(assignment := member["member_assignment"], dict)
+        else 0
+        for member in described["members"]
+    ]

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaProducer
 
 from schemas import DeadLetter, EnrichedArticle
 from streams.config import Settings
 from streams.publishing import consume, publish
-from streams.topics import DLQ, RAW, create_topics
+from streams.topics import DLQ, RAW, create_topics, group_members
 from tests.conftest import REPO, Services
 from tests.e2e.browser import (
     SCREENSHOTS,
@@ -173,19 +173,7 @@ def test_two_entities_workers_share_the_partitions(pipeline: tuple[Services, Wor
     services, _ = pipeline
 
     def assigned() -> list[int]:
-        """Count each member's partitions of the entities stage's consumer group."""
-        admin = KafkaAdminClient(bootstrap_servers=services.bootstrap)
-        try:
-            group = admin.describe_groups(["newsflow-entities"])["newsflow-entities"]
-        finally:
-            admin.close()
-        # A member whose assignment is not synced yet shows an empty (non-dict) assignment.
-        return [
-            sum(len(tp["partitions"]) for tp in assignment["assigned_partitions"])
-            if isinstance(assignment := member["member_assignment"], dict)
-            else 0
-            for member in group["members"]
-        ]
+        return group_members(services.bootstrap, "newsflow-entities")
 
     assert wait_until(lambda: len(assigned()) == 2 and all(assigned()), timeout=60), assigned()
 

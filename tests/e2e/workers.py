@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from streams.processes import stop_processes
 from tests.conftest import Services
 
 
@@ -41,16 +41,7 @@ class Workers:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop_all(self, timeout: float = 30.0) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_processes(self.processes.values(), timeout)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 1.0) -> bool:
