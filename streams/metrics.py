@@ -14,14 +14,12 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
-
-from streams.topics import RAW
 
 log = logging.getLogger(__name__)
 
@@ -107,45 +105,31 @@ class Health:
 
 
 def batch_done(
-    stage: str, events: Sequence[Any], started: float, now_ms: int | None = None
+    stage: str,
+    events: Sequence[Any],
+    started: float,
+    published_ms: Iterable[int | None] = (),
+    now_ms: int | None = None,
 ) -> None:
     """Record a finished batch: count, duration, publish latency and the partitions' lag.
 
-    `started` is a `time.monotonic()` reading taken when the batch arrived; `now_ms` is the
-    wall clock in epoch ms (default: now). Call it once every output of the batch is
-    acknowledged (the sink: committed).
+    `started` is a `time.monotonic()` reading taken when the batch arrived; `published_ms`
+    holds when each of the batch's articles was published to articles.raw (the records'
+    `published_ms`, taken from what the stage decoded); `now_ms` is the wall clock in epoch
+    ms (default: now). Call it once every output of the batch is acknowledged (the sink:
+    committed).
     """
     if now_ms is None:
         now_ms = int(time.time() * 1000)
     PROCESSED.labels(stage).inc(len(events))
     BATCH_SECONDS.labels(stage).observe(time.monotonic() - started)
     LAST_BATCH.labels(stage).set(now_ms / 1000)
-    for published_ms in filter(None, map(published_ms_of, events)):
-        PUBLISH_LATENCY.labels(stage).observe(max(0.0, (now_ms - published_ms) / 1000))
+    latency = PUBLISH_LATENCY.labels(stage)
+    for published in published_ms:
+        if published is not None:
+            latency.observe(max(0.0, (now_ms - published) / 1000))
     for (topic, partition), lag in partition_lags(events).items():
         LAG.labels(stage, topic, str(partition)).set(lag)
-
-
-def published_ms_of(event: Any) -> int | None:
-    """Return when the article behind `event` was published to articles.raw, in epoch ms.
-
-    Messages of articles.raw carry it as their Kafka timestamp; later records carry it as
-    their `published_ms` field.
-    """
-    message = event.message
-    if message.topic == RAW:
-        return None if message.timestamp is None else int(message.timestamp * 1000)
-    return published_ms_in(message.value)
-
-
-def published_ms_in(value: bytes | str | None) -> int | None:
-    """Return the `published_ms` field of a JSON record, or None when it has none."""
-    try:
-        record = json.loads(value or b"")
-    except (ValueError, RecursionError):
-        return None
-    found = record.get("published_ms") if isinstance(record, dict) else None
-    return found if isinstance(found, int) and not isinstance(found, bool) else None
 
 
 def partition_lags(events: Sequence[Any]) -> dict[tuple[str, int], int]:

@@ -132,9 +132,11 @@ def extend_hyphen_tail(text: str, end: int) -> int:
     return tail.end() if tail else end
 
 
-def doc_mentions(doc: Doc) -> list[RawMention]:
-    """Return the doc's entity spans of the kept labels as trimmed mentions, in text order."""
-    text = doc.text
+def doc_mentions(doc: Doc, text: str) -> list[RawMention]:
+    """Return the doc's entity spans of the kept labels as trimmed mentions, in text order.
+
+    `text` is the doc's text (spaCy rebuilds `doc.text` from every token on each access).
+    """
     mentions: list[RawMention] = []
     for ent in doc.ents:
         if ent.label_ not in ENTITY_LABELS:
@@ -355,14 +357,21 @@ def merge_mentions(mentions: Sequence[RawMention], text: str = "") -> list[Entit
     return [to_entity(g) for g in sorted(groups, key=lambda g: g[0].start)]
 
 
-def extract_entities(doc: Doc) -> list[Entity]:
-    """Return the doc's named entities, mentions of one referent merged."""
-    return merge_mentions(add_repeated_names(doc.text, doc_mentions(doc)), doc.text)
+def extract_entities(doc: Doc, text: str | None = None) -> list[Entity]:
+    """Return the doc's named entities, mentions of one referent merged.
+
+    `text`, when given, is the text the doc was parsed from: it saves rebuilding it.
+    """
+    text = doc.text if text is None else text
+    return merge_mentions(add_repeated_names(text, doc_mentions(doc, text)), text)
 
 
-def sentence_spans(doc: Doc) -> list[Span]:
-    """Return the doc's sentences as body spans, whitespace trimmed, split at paragraph breaks."""
-    text = doc.text
+def sentence_spans(doc: Doc, text: str | None = None) -> list[Span]:
+    """Return the doc's sentences as body spans, whitespace trimmed, split at paragraph breaks.
+
+    `text`, when given, is the text the doc was parsed from: it saves rebuilding it.
+    """
+    text = doc.text if text is None else text
     spans: list[Span] = []
     for sent in doc.sents:
         start = sent.start_char
@@ -392,6 +401,9 @@ def annotate(
         found: dict[str, Any] = {"entities": [], "sentences": []}
         if is_english(article.language):
             doc = next(docs)
-            found = {"entities": extract_entities(doc), "sentences": sentence_spans(doc)}
+            found = {
+                "entities": extract_entities(doc, article.body),
+                "sentences": sentence_spans(doc, article.body),
+            }
         annotated.append(EntitiesArticle.model_validate({**dict(article), **found}))
     return annotated

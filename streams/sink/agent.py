@@ -1,6 +1,7 @@
 """The sink stage: articles.enriched -> PostgreSQL, one transaction per batch.
 
-The batch's events are acked (and later committed) only after its transaction commits. While
+The batch's events are acked (and later committed) only after its transaction commits; the
+next batch is read and decoded while the database writes the current one. While
 PostgreSQL is unreachable the batch is retried with backoff and never acked; a record the
 database refuses for good (bad data) is dead-lettered alone and the rest of its batch is stored.
 """
@@ -12,6 +13,7 @@ import logging
 import time
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 import faust
@@ -21,7 +23,7 @@ from faust.types import EventT
 from schemas import EnrichedArticle
 from schemas.dead_letter import one_line
 from streams import metrics
-from streams.agents.stage import Inbound, Sender, create_app, guarded
+from streams.agents.stage import Inbound, Sender, create_app, exit_unacked, guarded
 from streams.config import Settings
 from streams.decoding import decode_record
 from streams.sink.rows import Stored, to_rows
@@ -86,34 +88,105 @@ class Database:
                 await conn.close()
 
 
-async def store_batch(events: Sequence[EventT], database: Database, sender: Sender) -> None:
-    """Store one batch of enriched records; return once it is committed or dead-lettered."""
-    started = time.monotonic()
+@dataclass
+class Prepared:
+    """A batch of events decoded and ready to store."""
+
+    events: Sequence[EventT]
+    received: list[Received]
+    rejected: list[tuple[Inbound, Exception]]
+    started: float
+
+
+def prepare(events: Sequence[EventT], started: float) -> Prepared:
+    """Decode a batch of enriched records; the ones that do not decode are kept with why."""
     received: list[Received] = []
+    rejected: list[tuple[Inbound, Exception]] = []
     for message in map(Inbound.of, events):
         try:
             article = decode_record(message.value, EnrichedArticle)
         except Exception as error:
-            await sender.dead_letter(message, error)
+            rejected.append((message, error))
             continue
         received.append((message, Stored(article, message.partition, message.offset)))
-    for message, refusal in await database.store(received):
+    return Prepared(events, received, rejected, started)
+
+
+class Writer:
+    """Stores prepared batches in order on its own task, while the agent reads the next ones.
+
+    The database works on one batch while this process reads and decodes the following ones,
+    so the two costs overlap instead of adding up; at most QUEUED batches wait their turn. A
+    batch's messages stay unacknowledged until its transaction commits: each gets one more
+    reference when handed over, which take_events' own ack only takes back, and the writer
+    acks them once they are stored or dead-lettered. A rebalance waits for them (Faust commits
+    only acked offsets).
+    """
+
+    QUEUED = 2
+
+    def __init__(self, database: Database, sender: Sender) -> None:
+        self._database = database
+        self._sender = sender
+        self._queue: asyncio.Queue[Prepared] = asyncio.Queue(self.QUEUED)
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, batch: Prepared) -> None:
+        """Hand `batch` over for storing; wait only while QUEUED batches are already waiting."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._store_each())
+        for event in batch.events:
+            event.message.incref()
+        await self._queue.put(batch)
+
+    async def wait_idle(self) -> None:
+        """Return once every batch handed over is stored."""
+        await self._queue.join()
+
+    async def _store_each(self) -> None:
+        while True:
+            batch = await self._queue.get()
+            try:
+                await store(batch, self._database, self._sender)
+            except asyncio.CancelledError:
+                raise  # the worker is going away: the batch stays unacked and is replayed
+            except BaseException:
+                exit_unacked("unexpected error storing a batch, exiting so it is replayed")
+            for event in batch.events:
+                event.ack()
+            self._queue.task_done()
+
+
+async def store(batch: Prepared, database: Database, sender: Sender) -> None:
+    """Store one batch; return once it is committed and its rejects are dead-lettered."""
+    for message, error in batch.rejected:
+        await sender.dead_letter(message, error)
+    refused = await database.store(batch.received)
+    for message, refusal in refused:
         await sender.dead_letter(message, refusal)
     await sender.flush()
-    metrics.batch_done("sink", events, started)
+    refused_ids = {id(message) for message, _ in refused}
+    published_ms = [
+        stored.article.published_ms
+        for message, stored in batch.received
+        if id(message) not in refused_ids
+    ]
+    metrics.batch_done("sink", batch.events, batch.started, published_ms)
 
 
 def build(settings: Settings) -> faust.App:
     """Return the sink's Faust app."""
     app = create_app("sink", settings)
     source = app.topic(ENRICHED)
-    sender = Sender(app.topic(DLQ), "sink")
-    database = Database(settings.database_dsn)
+    writer = Writer(Database(settings.database_dsn), Sender(app.topic(DLQ), "sink"))
 
     @app.agent(source, concurrency=1, name="sink-agent")
     async def sink(stream: Any) -> None:
         batches = stream.take_events(settings.sink_batch_size, within=settings.batch_within_s)
-        async for events in batches:
-            await guarded(store_batch(events, database, sender))
+        try:
+            async for events in batches:
+                await guarded(writer.submit(prepare(events, time.monotonic())))
+        finally:
+            await guarded(writer.wait_idle())
 
     return app

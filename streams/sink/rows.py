@@ -1,12 +1,10 @@
-"""Map enriched records to the rows of the articles, entities and quotes tables (pure)."""
+"""Map enriched records to rows of the articles table (pure)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import orjson
 
 from schemas import EnrichedArticle
 
@@ -27,17 +25,6 @@ ARTICLE_COLUMNS = (
     "kafka_offset",
     "published_ms",
 )
-ENTITY_COLUMNS = ("article_id", "ordinal", "name", "label", "mentions", "aliases")
-QUOTE_COLUMNS = (
-    "article_id",
-    "ordinal",
-    "text",
-    "kind",
-    "speaker",
-    "cue",
-    "start_char",
-    "end_char",
-)
 
 
 @dataclass(frozen=True)
@@ -51,11 +38,10 @@ class Stored:
 
 @dataclass(frozen=True)
 class Rows:
-    """The rows of one batch, ready to write."""
+    """The article rows of one batch, ready to write (their entity and quote rows are derived
+    by the database from each row's `record`: streams/sink/writer.py)."""
 
     articles: list[tuple[Any, ...]]
-    entities: list[tuple[Any, ...]]
-    quotes: list[tuple[Any, ...]]
 
     @property
     def article_ids(self) -> list[str]:
@@ -76,68 +62,42 @@ def latest_per_article(batch: Sequence[Stored]) -> list[Stored]:
 def to_rows(batch: Sequence[Stored]) -> Rows:
     """Return the rows that represent `batch`, one article row per article id."""
     articles: list[tuple[Any, ...]] = []
-    entities: list[tuple[Any, ...]] = []
-    quotes: list[tuple[Any, ...]] = []
     for stored in latest_per_article(batch):
-        record, record_json = json_record(stored.article)
-        article_id = record["id"]
+        article, record_json = storable(stored.article)
+        article_id = article.id
         articles.append(
             (
                 article_id,
-                record["schema_version"],
-                record["headline"],
-                record["body"],
-                record["dateline"],
-                record["byline"],
-                record["language"],
-                record["url"],
-                record["source"],
-                record["published_at"],
-                record["content_hash"],
+                article.schema_version,
+                article.headline,
+                article.body,
+                article.dateline,
+                article.byline,
+                article.language,
+                article.url,
+                article.source,
+                article.published_at,
+                article.content_hash,
                 record_json,
                 stored.partition,
                 stored.offset,
-                record["published_ms"],
+                article.published_ms,
             )
         )
-        for ordinal, entity in enumerate(record["entities"]):
-            entities.append(
-                (
-                    article_id,
-                    ordinal,
-                    entity["name"],
-                    entity["label"],
-                    orjson.dumps(entity["mentions"]).decode(),
-                    entity["aliases"],
-                )
-            )
-        for ordinal, quote in enumerate(record["quotes"]):
-            quotes.append(
-                (
-                    article_id,
-                    ordinal,
-                    quote["text"],
-                    quote["kind"],
-                    quote["speaker"],
-                    quote["cue"],
-                    quote["start"],
-                    quote["end"],
-                )
-            )
-    return Rows(articles, entities, quotes)
+    return Rows(articles)
 
 
-def json_record(article: EnrichedArticle) -> tuple[dict[str, Any], str]:
-    """Return the article as a JSON object and as JSON text, without NUL characters.
+def storable(article: EnrichedArticle) -> tuple[EnrichedArticle, str]:
+    """Return the article without NUL characters (PostgreSQL rejects them), and its JSON text.
 
-    pydantic's own serializer writes the text; only a record that holds a NUL (escaped as
+    pydantic's serializer writes the text; only a record that holds a NUL (escaped as
     \\u0000) takes the slower walk through every string.
     """
     text = article.model_dump_json()
     if "\\u0000" not in text:
-        return orjson.loads(text), text
-    record = without_nul(article.model_dump(mode="json"))
-    return record, orjson.dumps(record).decode()
+        return article, text
+    cleaned = EnrichedArticle.model_validate(without_nul(article.model_dump(mode="json")))
+    return cleaned, cleaned.model_dump_json()
 
 
 def without_nul(value: Any) -> Any:

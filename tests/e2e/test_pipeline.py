@@ -15,9 +15,11 @@ import pytest
 from kafka import KafkaProducer
 
 from schemas import DeadLetter, EnrichedArticle
+from streams.agents.stage import FETCH_BYTES_PER_PARTITION
+from streams.clients import MAX_MESSAGE_BYTES
 from streams.config import Settings
 from streams.publishing import consume, publish
-from streams.topics import DLQ, RAW, create_topics, group_members
+from streams.topics import DLQ, ENRICHED, RAW, create_topics, group_members
 from tests.conftest import REPO, Services
 from tests.e2e.browser import (
     SCREENSHOTS,
@@ -167,6 +169,28 @@ def test_a_malformed_message_is_dead_lettered_and_the_stages_keep_running(
     assert ours[0].stage == "clean" and ours[0].topic == RAW
     assert "Invalid JSON" in ours[0].error
     assert all(workers.running().values()), workers.running()
+
+
+def test_a_record_larger_than_a_fetch_reaches_the_database(
+    pipeline: tuple[Services, Workers], db: psycopg.Connection, unique_id: str
+) -> None:
+    """The workers fetch 1 MiB per partition; a bigger record still arrives whole."""
+    services, workers = pipeline
+    body = "Ada Lovelace said the engine weaves patterns. " * 70_000  # about 3.2 MB
+    record = EnrichedArticle(id=unique_id, body=body, content_hash="0" * 64)
+    value = record.model_dump_json().encode()
+    assert len(value) > 3 * FETCH_BYTES_PER_PARTITION
+    producer = KafkaProducer(
+        bootstrap_servers=services.bootstrap, max_request_size=MAX_MESSAGE_BYTES
+    )
+    producer.send(ENRICHED, key=unique_id.encode(), value=value).get(timeout=60)
+    producer.close()
+
+    assert wait_until(lambda: stored_ids(db, [unique_id]) == [unique_id], timeout=120), (
+        workers.running()
+    )
+    (stored,) = db.execute("SELECT length(body) FROM articles WHERE id = %s", (unique_id,))
+    assert stored == (len(body),)
 
 
 def test_two_entities_workers_share_the_partitions(pipeline: tuple[Services, Workers]) -> None:

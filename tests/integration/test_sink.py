@@ -75,6 +75,49 @@ def test_writing_the_same_batch_twice_stores_one_article_with_its_children(
     assert counts(db, unique_id) == (1, 1, 1)
 
 
+def test_each_entity_and_quote_of_the_record_becomes_a_row_in_record_order(
+    migrated: Services, db: psycopg.Connection, unique_id: str
+) -> None:
+    mentions = [
+        Mention(start=0, end=12, text="Ada Lovelace"),
+        Mention(start=30, end=38, text="Lovelace"),
+    ]
+    entities = [
+        Entity(name="Ada Lovelace", label="PERSON", mentions=mentions, aliases=["Lovelace"]),
+        Entity(name="London", label="GPE", mentions=[Mention(start=50, end=56, text="London")]),
+    ]
+    quotes = [
+        Quote(text="it weaves", kind="direct", speaker="Ada Lovelace", cue="said", start=1, end=9),
+        Quote(text="it rains", kind="indirect", speaker=None, cue=None, start=20, end=28),
+    ]
+    write(migrated, article(unique_id, entities=entities, quotes=quotes))
+    assert db.execute(
+        "SELECT ordinal, name, label, mentions, aliases FROM entities WHERE article_id = %s"
+        " ORDER BY ordinal",
+        (unique_id,),
+    ).fetchall() == [
+        (0, "Ada Lovelace", "PERSON", [m.model_dump() for m in mentions], ["Lovelace"]),
+        (1, "London", "GPE", [{"start": 50, "end": 56, "text": "London"}], []),
+    ]
+    assert db.execute(
+        "SELECT ordinal, text, kind, speaker, cue, start_char, end_char FROM quotes"
+        " WHERE article_id = %s ORDER BY ordinal",
+        (unique_id,),
+    ).fetchall() == [
+        (0, "it weaves", "direct", "Ada Lovelace", "said", 1, 9),
+        (1, "it rains", "indirect", None, None, 20, 28),
+    ]
+
+
+def test_deleting_an_article_deletes_its_entities_and_quotes(
+    migrated: Services, db: psycopg.Connection, unique_id: str
+) -> None:
+    write(migrated, article(unique_id), article(unique_id + "-kept"))
+    db.execute("DELETE FROM articles WHERE id = %s", (unique_id,))
+    assert counts(db, unique_id) == (0, 0, 0)
+    assert counts(db, unique_id + "-kept") == (1, 1, 1)
+
+
 def test_a_new_version_replaces_the_row_and_its_children(
     migrated: Services, db: psycopg.Connection, unique_id: str
 ) -> None:

@@ -11,7 +11,7 @@ from faust.types import TP
 from prometheus_client import REGISTRY
 
 from streams import metrics
-from streams.metrics import Health, published_ms_in, serve
+from streams.metrics import Health, serve
 
 
 @dataclass
@@ -46,31 +46,20 @@ def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-def test_published_ms_is_read_from_a_record_and_nothing_else() -> None:
-    assert published_ms_in(b'{"id": "a", "published_ms": 1700000000000}') == 1700000000000
-    for value in (b"not json", b"[1]", b'{"published_ms": "soon"}', b'{"published_ms": true}'):
-        assert published_ms_in(value) is None
-
-
 def test_a_batch_counts_events_latency_and_lag_per_partition() -> None:
     stage = "test-batch"
     events = [
-        Event(FakeMessage("articles.clean", 0, 7, None, b'{"published_ms": 1000}'), App()),
-        Event(FakeMessage("articles.clean", 1, 4, None, b'{"published_ms": 3000}'), App()),
+        Event(FakeMessage("articles.clean", 0, 7, None, b"{}"), App()),
+        Event(FakeMessage("articles.clean", 1, 4, None, b"{}"), App()),
         Event(FakeMessage("articles.clean", 0, 8, None, b"{}"), App()),
     ]
-    metrics.batch_done(stage, events, started=0.0, now_ms=5000)
+    metrics.batch_done(stage, events, 0.0, published_ms=[1000, 3000, None], now_ms=5000)
     assert sample("newsflow_events_processed_total", stage=stage) == 3
     assert sample("newsflow_publish_to_commit_seconds_count", stage=stage) == 2
     assert sample("newsflow_publish_to_commit_seconds_sum", stage=stage) == 4 + 2
     lag = {"stage": stage, "topic": "articles.clean"}
     assert sample("newsflow_consumer_lag", partition="0", **lag) == 10 - 8 - 1
     assert sample("newsflow_consumer_lag", partition="1", **lag) == 0
-
-
-def test_raw_messages_use_their_kafka_timestamp() -> None:
-    message = FakeMessage("articles.raw", 0, 0, 1.5, b"{}")
-    assert metrics.published_ms_of(Event(message, App())) == 1500
 
 
 def test_health_turns_stuck_when_the_loop_stops_ticking() -> None:
