@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import random
 import subprocess
@@ -62,6 +63,7 @@ JSON_KEYS = (
     "pipeline_articles_per_s",
     "pipeline_2_workers_articles_per_s",
     "speedup_2_workers",
+    "bare_speedup_2_processes",
     "p50_ms",
     "p95_ms",
     "p99_ms",
@@ -312,6 +314,45 @@ def measure_bare(bodies: Sequence[str], settings: Settings) -> tuple[float, floa
     return len(bodies) / (time.perf_counter() - started), cpu_ms
 
 
+def measure_bare_parallel(bodies: Sequence[str], settings: Settings, processes: int) -> float:
+    """Return articles/s of nlp.pipe over `bodies` split across `processes` at once.
+
+    The NLP limit of scaling on this machine: what `processes` spaCy processes do together
+    with nothing else running.
+    """
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(processes + 1)
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=_pipe_after_barrier, args=(bodies[i::processes], settings, start, results)
+        )
+        for i in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    started = time.perf_counter()
+    finished = [results.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return len(bodies) / (max(finished) - started)
+
+
+def _pipe_after_barrier(
+    bodies: Sequence[str], settings: Settings, start: Any, results: Any
+) -> None:
+    from streams.nlp.model import load_model
+
+    nlp = load_model(settings.spacy_model)
+    for _ in nlp.pipe(bodies[:8], batch_size=settings.nlp_batch_size):
+        pass
+    start.wait()
+    for _ in nlp.pipe(bodies, batch_size=settings.nlp_batch_size):
+        pass
+    results.put(time.perf_counter())
+
+
 def publish(bootstrap: str, articles: Sequence[dict[str, Any]], topic: str = RAW) -> float:
     """Publish `articles` keyed by id; return the epoch ms just before the first send."""
     client = producer(bootstrap)
@@ -491,9 +532,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings()
     if "bare" in phases:
         print(f"bare: nlp.pipe over {args.n} bodies ...", file=sys.stderr)
+        bodies = clean_bodies(articles)
         figures["bare_articles_per_s"], figures["bare_cpu_ms_per_article"] = measure_bare(
-            clean_bodies(articles), settings
+            bodies, settings
         )
+        if args.nlp_workers > 1:
+            print(f"bare: {args.nlp_workers} processes at once ...", file=sys.stderr)
+            parallel = measure_bare_parallel(bodies, settings, args.nlp_workers)
+            figures["bare_speedup_2_processes"] = parallel / figures["bare_articles_per_s"]
     if phases & {"one", "latency", "two", "sink"}:
         with services(args) as (bootstrap, database_url):
             run_against(bootstrap, database_url, articles, phases, args, figures)

@@ -28,6 +28,7 @@ from faust.types import EventT
 
 from schemas import CleanArticle, DeadLetter
 from streams import metrics
+from streams.agents.batching import take_batches
 from streams.batch import apply_each
 from streams.clients import MAX_MESSAGE_BYTES
 from streams.config import Settings
@@ -150,7 +151,7 @@ def register(app: faust.App, stage: Stage[In, Out], settings: Settings, batch_si
 
     @app.agent(source, concurrency=1, name=f"{stage.name}-agent")
     async def process(stream: Any) -> None:
-        async for events in stream.take_events(batch_size, within=settings.batch_within_s):
+        async for events in take_batches(stream, batch_size, settings.batch_within_s):
             await guarded(process_batch(stage, target, sender, events, settings.article_timeout_s))
 
 

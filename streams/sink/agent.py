@@ -23,16 +23,18 @@ from faust.types import EventT
 from schemas import EnrichedArticle
 from schemas.dead_letter import one_line
 from streams import metrics
+from streams.agents.batching import take_batches
 from streams.agents.stage import Inbound, Sender, create_app, exit_unacked, guarded
 from streams.config import Settings
 from streams.decoding import decode_record
-from streams.sink.rows import Stored, to_rows
+from streams.sink.rows import PUBLISHED_MS, Row, Rows, Stored, article_row
 from streams.sink.writer import write_rows
 from streams.topics import DLQ, ENRICHED
 
 log = logging.getLogger(__name__)
 
-Received = tuple[Inbound, Stored]
+# An article row and the message it was made from.
+Received = tuple[Inbound, Row]
 
 # Errors that belong to one record's data, not to the database being away.
 RECORD_ERRORS = (psycopg.DataError, psycopg.IntegrityError)
@@ -48,7 +50,7 @@ class Database:
     async def store(self, received: Sequence[Received]) -> list[tuple[Inbound, Exception]]:
         """Write `received`; return the records the database refused, with why."""
         try:
-            await self._write([stored for _, stored in received])
+            await self._write(Rows([row for _, row in received]))
             return []
         except RECORD_ERRORS as error:
             if len(received) == 1:
@@ -58,9 +60,8 @@ class Database:
             refused += await self.store([item])
         return refused
 
-    async def _write(self, batch: Sequence[Stored]) -> None:
+    async def _write(self, rows: Rows) -> None:
         delay = 0.5
-        rows = to_rows(batch)
         while True:
             try:
                 await write_rows(await self._connection(), rows)
@@ -90,7 +91,7 @@ class Database:
 
 @dataclass
 class Prepared:
-    """A batch of events decoded and ready to store."""
+    """A batch of events mapped to article rows, ready to write."""
 
     events: Sequence[EventT]
     received: list[Received]
@@ -99,8 +100,12 @@ class Prepared:
 
 
 def prepare(events: Sequence[EventT], started: float) -> Prepared:
-    """Decode a batch of enriched records; the ones that do not decode are kept with why."""
-    received: list[Received] = []
+    """Decode a batch of enriched records and map them to rows, one per article id.
+
+    The records that do not decode are kept with why. Only the rows are kept, not the decoded
+    records: the batches waiting for the database hold a third of the memory.
+    """
+    latest: dict[str, tuple[Inbound, Stored]] = {}
     rejected: list[tuple[Inbound, Exception]] = []
     for message in map(Inbound.of, events):
         try:
@@ -108,7 +113,8 @@ def prepare(events: Sequence[EventT], started: float) -> Prepared:
         except Exception as error:
             rejected.append((message, error))
             continue
-        received.append((message, Stored(article, message.partition, message.offset)))
+        latest[article.id] = (message, Stored(article, message.partition, message.offset))
+    received = [(message, article_row(stored)) for message, stored in latest.values()]
     return Prepared(events, received, rejected, started)
 
 
@@ -167,9 +173,7 @@ async def store(batch: Prepared, database: Database, sender: Sender) -> None:
     await sender.flush()
     refused_ids = {id(message) for message, _ in refused}
     published_ms = [
-        stored.article.published_ms
-        for message, stored in batch.received
-        if id(message) not in refused_ids
+        row[PUBLISHED_MS] for message, row in batch.received if id(message) not in refused_ids
     ]
     metrics.batch_done("sink", batch.events, batch.started, published_ms)
 
@@ -182,7 +186,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(source, concurrency=1, name="sink-agent")
     async def sink(stream: Any) -> None:
-        batches = stream.take_events(settings.sink_batch_size, within=settings.batch_within_s)
+        batches = take_batches(stream, settings.sink_batch_size, settings.batch_within_s)
         try:
             async for events in batches:
                 await guarded(writer.submit(prepare(events, time.monotonic())))

@@ -25,6 +25,10 @@ ARTICLE_COLUMNS = (
     "kafka_offset",
     "published_ms",
 )
+PUBLISHED_MS = ARTICLE_COLUMNS.index("published_ms")
+
+
+Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class Rows:
     """The article rows of one batch, ready to write (their entity and quote rows are derived
     by the database from each row's `record`: streams/sink/writer.py)."""
 
-    articles: list[tuple[Any, ...]]
+    articles: list[Row]
 
     @property
     def article_ids(self) -> list[str]:
@@ -61,30 +65,29 @@ def latest_per_article(batch: Sequence[Stored]) -> list[Stored]:
 
 def to_rows(batch: Sequence[Stored]) -> Rows:
     """Return the rows that represent `batch`, one article row per article id."""
-    articles: list[tuple[Any, ...]] = []
-    for stored in latest_per_article(batch):
-        article, record_json = storable(stored.article)
-        article_id = article.id
-        articles.append(
-            (
-                article_id,
-                article.schema_version,
-                article.headline,
-                article.body,
-                article.dateline,
-                article.byline,
-                article.language,
-                article.url,
-                article.source,
-                article.published_at,
-                article.content_hash,
-                record_json,
-                stored.partition,
-                stored.offset,
-                article.published_ms,
-            )
-        )
-    return Rows(articles)
+    return Rows([article_row(stored) for stored in latest_per_article(batch)])
+
+
+def article_row(stored: Stored) -> Row:
+    """Return the articles-table row of one record, in ARTICLE_COLUMNS order."""
+    article, record_json = storable(stored.article)
+    return (
+        article.id,
+        article.schema_version,
+        article.headline,
+        article.body,
+        article.dateline,
+        article.byline,
+        article.language,
+        article.url,
+        article.source,
+        article.published_at,
+        article.content_hash,
+        record_json,
+        stored.partition,
+        stored.offset,
+        article.published_ms,
+    )
 
 
 def storable(article: EnrichedArticle) -> tuple[EnrichedArticle, str]:
