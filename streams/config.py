@@ -54,10 +54,17 @@ class Settings(BaseSettings):
     )
     sink_batch_size: int = Field(500, ge=1, description="Most records one sink transaction holds.")
     batch_within_s: float = Field(
+        0.005,
+        gt=0,
+        description="Longest wait, in seconds, from a batch's first article to processing it"
+        " (clean, entities, quotes). Each of these hops adds up to this much latency; under"
+        " load batches fill without waiting.",
+    )
+    sink_batch_within_s: float = Field(
         0.02,
         gt=0,
-        description="Longest wait, in seconds, to fill a batch before processing it. Every hop"
-        " can add up to this much latency; under load batches fill without waiting.",
+        description="Longest wait, in seconds, from a sink batch's first record to writing it:"
+        " longer than the other stages', so a backlog is written in fewer, larger transactions.",
     )
     stack_dir: Path = Field(
         Path(".stack"), description="Data, logs and pid files of `newsflow stack`."

@@ -186,7 +186,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(source, concurrency=1, name="sink-agent")
     async def sink(stream: Any) -> None:
-        batches = take_batches(stream, settings.sink_batch_size, settings.batch_within_s)
+        batches = take_batches(stream, settings.sink_batch_size, settings.sink_batch_within_s)
         try:
             async for events in batches:
                 await guarded(writer.submit(prepare(events, time.monotonic())))
