@@ -1,11 +1,11 @@
 """What every stage does with a batch of messages: decode, transform, send, dead-letter failures.
 
 A stage is one Faust app (its own consumer group) with one agent of concurrency 1 reading its
-source topic in batches (`take_events`). Faust acks a batch's events when the body for that batch
-returns, so the body returns only after every output and dead letter is acknowledged by the
-broker. Nothing escapes the body as an exception: Faust would ack and commit the batch (a loss).
-Bad input becomes a DeadLetter; an unexpected failure of our own code ends the process without
-acking, so a restarted worker replays the batch.
+source topic in batches (`take_batches`, streams/agents/batching.py). A batch's events are
+acked when the body for that batch returns, so the body returns only after every output and
+dead letter is acknowledged by the broker. Nothing escapes the body as an exception: the batch
+would be acked and committed (a loss). Bad input becomes a DeadLetter; an unexpected failure of
+our own code ends the process without acking, so a restarted worker replays the batch.
 """
 
 from __future__ import annotations
@@ -162,10 +162,10 @@ STOP_GRACE_S = 60.0
 async def guarded(work: Awaitable[None]) -> None:
     """Await `work`; on an unexpected error, log it and end the process without acking.
 
-    When the agent is cancelled (SIGTERM) mid-batch, `work` is first let finish: take_events
-    acks the batch in a `finally` as soon as the agent leaves its loop, so leaving early would
-    ack events that were never sent. A batch that cannot finish in STOP_GRACE_S ends the
-    process unacked instead.
+    When the agent is cancelled (SIGTERM) mid-batch, `work` is first let finish: take_batches
+    (like Faust's take_events) acks the batch in a `finally` as soon as the agent leaves its
+    loop, so leaving early would ack events that were never sent. A batch that cannot finish in
+    STOP_GRACE_S ends the process unacked instead.
     """
     task = asyncio.ensure_future(work)
     try:
