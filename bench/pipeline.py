@@ -40,7 +40,7 @@ from schemas import RawArticle
 from streams.clients import producer
 from streams.config import Settings
 from streams.nlp.cleaning import clean_article
-from streams.processes import stop_processes
+from streams.processes import start_worker, stop_processes
 from streams.topics import ENRICHED, RAW, create_topics, group_members
 
 REPO = Path(__file__).resolve().parents[1]
@@ -162,15 +162,7 @@ class Workers:
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
 
     def start(self, stage: str, name: str) -> None:
-        log = (self.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "streams", "worker", stage],
-            env=self.env,
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.processes[name] = start_worker(stage, self.env, self.log_dir / f"{name}.log", REPO)
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():
@@ -305,14 +297,9 @@ def wait_stored(
 
 def measure_bare(bodies: Sequence[str], settings: Settings) -> tuple[float, float]:
     """Return articles/s and CPU ms per article of nlp.pipe over `bodies`, as the stage runs it."""
-    from streams.nlp.model import load_model
-
-    nlp = load_model(settings.spacy_model)
-    for _ in nlp.pipe(bodies[:8], batch_size=settings.nlp_batch_size):
-        pass  # first call builds caches
+    parse_all = warmed_up_parser(settings, bodies[:8])
     started, cpu_started = time.perf_counter(), time.process_time()
-    for _ in nlp.pipe(bodies, batch_size=settings.nlp_batch_size):
-        pass
+    parse_all(bodies)
     cpu_ms = (time.process_time() - cpu_started) * 1000 / len(bodies)
     return len(bodies) / (time.perf_counter() - started), cpu_ms
 
@@ -345,15 +332,25 @@ def measure_bare_parallel(bodies: Sequence[str], settings: Settings, processes: 
 def _pipe_after_barrier(
     bodies: Sequence[str], settings: Settings, start: Any, results: Any
 ) -> None:
+    parse_all = warmed_up_parser(settings, bodies[:8])
+    start.wait()
+    parse_all(bodies)
+    results.put(time.perf_counter())
+
+
+def warmed_up_parser(settings: Settings, warm_up: Sequence[str]) -> Callable[[Sequence[str]], None]:
+    """Return a function that runs the stage's nlp.pipe over bodies, after one call on `warm_up`
+    (the first call builds spaCy's caches)."""
     from streams.nlp.model import load_model
 
     nlp = load_model(settings.spacy_model)
-    for _ in nlp.pipe(bodies[:8], batch_size=settings.nlp_batch_size):
-        pass
-    start.wait()
-    for _ in nlp.pipe(bodies, batch_size=settings.nlp_batch_size):
-        pass
-    results.put(time.perf_counter())
+
+    def parse_all(bodies: Sequence[str]) -> None:
+        for _ in nlp.pipe(bodies, batch_size=settings.nlp_batch_size):
+            pass
+
+    parse_all(warm_up)
+    return parse_all
 
 
 def publish(bootstrap: str, articles: Sequence[dict[str, Any]], topic: str = RAW) -> float:
@@ -533,9 +530,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     figures.update(n=args.n, cores=os.cpu_count(), load_before=load_average())
     articles = make_articles(args.n)
     settings = Settings()
+    bodies = clean_bodies(articles) if "bare" in phases else []
     if "bare" in phases:
         print(f"bare: nlp.pipe over {args.n} bodies ...", file=sys.stderr)
-        bodies = clean_bodies(articles)
         figures["bare_articles_per_s"], figures["bare_cpu_ms_per_article"] = measure_bare(
             bodies, settings
         )
@@ -545,7 +542,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             figures["bare_speedup_2_processes"] = parallel / figures["bare_articles_per_s"]
     if phases & {"one", "latency", "two", "sink"}:
         with services(args) as (bootstrap, database_url):
-            run_against(bootstrap, database_url, articles, phases, args, figures)
+            run_against(bootstrap, database_url, articles, bodies, phases, args, figures)
     bare, one, two = (
         figures["bare_articles_per_s"],
         figures["pipeline_articles_per_s"],
@@ -569,6 +566,7 @@ def run_against(
     bootstrap: str,
     database_url: str,
     articles: list[dict[str, Any]],
+    bodies: Sequence[str],
     phases: set[str],
     args: argparse.Namespace,
     figures: dict[str, Any],
@@ -604,9 +602,7 @@ def run_against(
                     # Again, right after: the machine's speed drifts (shared hosts), and the
                     # ratio compares the pipeline with the mean of the two bare runs around it.
                     print("bare: again, after phase one ...", file=sys.stderr)
-                    figures["bare_after_articles_per_s"], _ = measure_bare(
-                        clean_bodies(articles), settings
-                    )
+                    figures["bare_after_articles_per_s"], _ = measure_bare(bodies, settings)
             if "latency" in phases:
                 rate = args.load * figures["pipeline_articles_per_s"]
                 count = max(10, round(rate * args.latency_s))

@@ -83,6 +83,7 @@ def soak(count: int) -> int:
     import psycopg
     from kafka import KafkaProducer
 
+    from streams.processes import start_worker, stop_processes
     from streams.sink.migrations import migrate
     from streams.stack import local_stack
     from streams.topics import RAW, create_topics
@@ -98,17 +99,7 @@ def soak(count: int) -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
         env.update(NEWSFLOW_KAFKA_BOOTSTRAP=bootstrap, NEWSFLOW_DATABASE_URL=database_url)
         stages = ("clean", "entities", "quotes", "sink")
-        logs = {s: (Path(tmp) / f"{s}.log").open("wb") for s in stages}
-        workers = {
-            s: subprocess.Popen(
-                [sys.executable, "-m", "streams", "worker", s],
-                env=env,
-                stdout=logs[s],
-                stderr=subprocess.STDOUT,
-                cwd=REPO,
-            )
-            for s in stages
-        }
+        workers = {s: start_worker(s, env, Path(tmp) / f"{s}.log", REPO) for s in stages}
         pairs = articles(f"soak-{time.time_ns()}", count)
         ids = [article_id for article_id, _ in pairs]
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
@@ -138,10 +129,7 @@ def soak(count: int) -> int:
             end = {s: rss_kib(p.pid) for s, p in workers.items()}
             seconds = time.monotonic() - started
         finally:
-            for process in workers.values():
-                process.terminate()
-            for process in workers.values():
-                process.wait(timeout=60)
+            stop_processes(workers.values(), timeout=60)
     growth = {s: peak[s] / warm[s] - 1 for s in stages}
     for s in stages:
         print(

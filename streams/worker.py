@@ -11,6 +11,7 @@ import faust
 
 from streams.clients import kafka_reachable, kafka_unreachable
 from streams.config import Settings
+from streams.processes import wait_until
 from streams.topics import create_topics
 
 # Each stage's module, imported only by its own workers (the entities stage loads spaCy).
@@ -34,7 +35,7 @@ def run_worker(stage: str, settings: Settings, wait_s: float = 30.0) -> int:
         print(
             f"waiting up to {wait_s:.0f}s for Kafka at {settings.kafka_bootstrap}", file=sys.stderr
         )
-        if not wait_for(lambda: kafka_reachable(settings.kafka_bootstrap), wait_s):
+        if not wait_until(lambda: kafka_reachable(settings.kafka_bootstrap), wait_s):
             raise kafka_unreachable(settings.kafka_bootstrap)
     create_topics(settings.kafka_bootstrap, settings.partitions, settings.replication_factor)
     if stage == "sink":
@@ -60,13 +61,3 @@ def migrate_when_reachable(settings: Settings, wait_s: float) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(1.0)
-
-
-def wait_for(ready: Callable[[], bool], timeout_s: float, interval_s: float = 1.0) -> bool:
-    """Poll `ready` until it returns True or `timeout_s` passes; return its last answer."""
-    deadline = time.monotonic() + timeout_s
-    while not ready():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval_s)
-    return True

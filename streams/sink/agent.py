@@ -27,7 +27,7 @@ from streams.agents.batching import take_batches
 from streams.agents.stage import Inbound, Sender, create_app, exit_unacked, guarded
 from streams.config import Settings
 from streams.decoding import decode_record
-from streams.sink.rows import PUBLISHED_MS, Row, Rows, Stored, article_row
+from streams.sink.rows import PUBLISHED_MS, Row, Rows, Stored, article_row, latest_per_article
 from streams.sink.writer import write_rows
 from streams.topics import DLQ, ENRICHED
 
@@ -105,7 +105,8 @@ def prepare(events: Sequence[EventT], started: float) -> Prepared:
     The records that do not decode are kept with why. Only the rows are kept, not the decoded
     records: the batches waiting for the database hold a third of the memory.
     """
-    latest: dict[str, tuple[Inbound, Stored]] = {}
+    decoded: list[Stored] = []
+    message_of: dict[int, Inbound] = {}
     rejected: list[tuple[Inbound, Exception]] = []
     for message in map(Inbound.of, events):
         try:
@@ -113,8 +114,10 @@ def prepare(events: Sequence[EventT], started: float) -> Prepared:
         except Exception as error:
             rejected.append((message, error))
             continue
-        latest[article.id] = (message, Stored(article, message.partition, message.offset))
-    received = [(message, article_row(stored)) for message, stored in latest.values()]
+        stored = Stored(article, message.partition, message.offset)
+        decoded.append(stored)
+        message_of[id(stored)] = message
+    received = [(message_of[id(s)], article_row(s)) for s in latest_per_article(decoded)]
     return Prepared(events, received, rejected, started)
 
 
@@ -124,7 +127,7 @@ class Writer:
     The database works on one batch while this process reads and decodes the following ones,
     so the two costs overlap instead of adding up; at most QUEUED batches wait their turn. A
     batch's messages stay unacknowledged until its transaction commits: each gets one more
-    reference when handed over, which take_events' own ack only takes back, and the writer
+    reference when handed over, which take_batches' own ack only takes back, and the writer
     acks them once they are stored or dead-lettered. A rebalance waits for them (Faust commits
     only acked offsets).
     """

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from streams.processes import stop_processes
+from streams.processes import start_worker, stop_processes, wait_until
 from tests.conftest import Services
+
+__all__ = ["Workers", "wait_until"]
 
 
 class Workers:
@@ -22,14 +21,7 @@ class Workers:
 
     def start(self, stage: str, name: str | None = None) -> subprocess.Popen[bytes]:
         name = name or stage
-        log = (self._log_dir / f"{name}.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streams", "worker", stage],
-            env=self._env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = start_worker(stage, self._env, self._log_dir / f"{name}.log")
         self.processes[name] = process
         return process
 
@@ -42,13 +34,3 @@ class Workers:
 
     def stop_all(self, timeout: float = 30.0) -> None:
         stop_processes(self.processes.values(), timeout)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 1.0) -> bool:
-    """Poll `condition` until it holds or `timeout` seconds pass; return whether it held."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
