@@ -655,7 +655,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--latency-s", type=float, default=30.0, help="how long the latency phase publishes"
     )
     parser.add_argument(
-        "--sink-n", type=int, default=5000, help="records pre-filled for the sink phase"
+        "--sink-n", type=int, default=10000, help="records pre-filled for the sink phase"
     )
     parser.add_argument(
         "--bootstrap", help="a running Kafka broker (else a local stack is started)"

@@ -24,7 +24,14 @@ from schemas import EnrichedArticle
 from schemas.dead_letter import one_line
 from streams import metrics
 from streams.agents.batching import take_batches
-from streams.agents.stage import Inbound, Sender, create_app, exit_unacked, guarded
+from streams.agents.stage import (
+    Inbound,
+    Sender,
+    create_app,
+    exit_unacked,
+    guarded,
+    settle_heap,
+)
 from streams.config import Settings
 from streams.decoding import decode_record
 from streams.sink.rows import PUBLISHED_MS, Row, Rows, Stored, article_row, latest_per_article
@@ -189,6 +196,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(source, concurrency=1, name="sink-agent")
     async def sink(stream: Any) -> None:
+        settle_heap()
         batches = take_batches(stream, settings.sink_batch_size, settings.sink_batch_within_s)
         try:
             async for events in batches:
