@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from schemas import EnrichedArticle
 
@@ -29,6 +30,7 @@ PUBLISHED_MS = ARTICLE_COLUMNS.index("published_ms")
 
 
 Row = tuple[Any, ...]
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -52,20 +54,20 @@ class Rows:
         return [row[0] for row in self.articles]
 
 
-def latest_per_article(batch: Sequence[Stored]) -> list[Stored]:
-    """Keep the last record of each article id, in first-seen order.
+def latest_per_article(items: Iterable[Item], article_id: Callable[[Item], str]) -> list[Item]:
+    """Keep the last item of each article id, in first-seen order.
 
     A batch may hold two versions of one article (a republish, or a replay); the later offset wins.
     """
-    latest: dict[str, Stored] = {}
-    for stored in batch:
-        latest[stored.article.id] = stored
+    latest: dict[str, Item] = {}
+    for item in items:
+        latest[article_id(item)] = item
     return list(latest.values())
 
 
 def to_rows(batch: Sequence[Stored]) -> Rows:
     """Return the rows that represent `batch`, one article row per article id."""
-    return Rows([article_row(stored) for stored in latest_per_article(batch)])
+    return Rows(latest_per_article(map(article_row, batch), article_id=itemgetter(0)))
 
 
 def article_row(stored: Stored) -> Row:
