@@ -172,16 +172,28 @@ class Workers:
                 )
 
     def record_rss(self) -> None:
-        """Keep each running worker's peak resident set (the kernel's VmHWM)."""
+        """Keep each running worker's peak resident set: the kernel's VmHWM of the worker
+        process plus that of each process it started (the entities stage's spaCy process)."""
+        trees = process_trees([process.pid for process in self.processes.values()])
         for name, process in self.processes.items():
-            peak = vm_hwm_mb(process.pid)
-            if peak is not None:
+            peaks = [vm_hwm_mb(pid) for pid in trees[process.pid]]
+            peak = sum(mb for mb in peaks if mb is not None)
+            if peak:
                 self.peak_rss_mb[name] = max(peak, self.peak_rss_mb.get(name, 0.0))
 
     def cpu_seconds(self) -> dict[str, float]:
-        """Return the CPU time (user + system) each running worker has used so far."""
-        used = {name: cpu_seconds(process.pid) for name, process in self.processes.items()}
-        return {name: seconds for name, seconds in used.items() if seconds is not None}
+        """Return the CPU time (user + system) each running worker, with the processes it
+        started, has used so far."""
+        trees = process_trees([process.pid for process in self.processes.values()])
+        used = {
+            name: [cpu_seconds(pid) for pid in trees[process.pid]]
+            for name, process in self.processes.items()
+        }
+        return {
+            name: sum(s for s in seconds if s is not None)
+            for name, seconds in used.items()
+            if seconds and seconds[0] is not None
+        }
 
     def stop_all(self, timeout: float = 30.0) -> None:
         self.record_rss()
@@ -191,6 +203,26 @@ class Workers:
 
 class BenchError(RuntimeError):
     """The benchmark cannot go on; the message says why."""
+
+
+def process_trees(pids: Sequence[int]) -> dict[int, list[int]]:
+    """Return each of `pids` with the pids of its living descendants (one pass over /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    trees = {}
+    for pid in pids:
+        tree, index = [pid], 0
+        while index < len(tree):
+            tree += children.get(tree[index], [])
+            index += 1
+        trees[pid] = tree
+    return trees
 
 
 def vm_hwm_mb(pid: int) -> float | None:
@@ -513,6 +545,11 @@ def table(figures: dict[str, Any]) -> str:
         )
     for name, cpu in sorted((figures.get("cpu_ms_per_article_by_worker") or {}).items()):
         lines.append(f"  CPU ms/article {name:20} {cpu:>10,.1f}")
+    for name, seconds in sorted((figures.get("nlp_cpu_s_by_worker_two") or {}).items()):
+        lines.append(f"  CPU s in phase two {name:16} {seconds:>10,.1f}")
+    if figures.get("nlp_busier_worker_share_two"):
+        share = figures["nlp_busier_worker_share_two"]
+        lines.append(f"  busier {NLP_STAGE} worker / mean, phase two {share:>7,.2f}")
     return "\n".join(lines)
 
 
@@ -619,8 +656,20 @@ def run_against(
                 wait_groups(bootstrap, {NLP_STAGE: args.nlp_workers}, workers)
                 warm_up(bootstrap, conn, warm, run_id + "warm2-", workers)
                 print(f"two: {args.nlp_workers} {NLP_STAGE} workers ...", file=sys.stderr)
+                cpu_before = workers.cpu_seconds()
                 figures["pipeline_2_workers_articles_per_s"] = measure_pipeline(
                     bootstrap, conn, articles, run_id + "two-", workers
+                )
+                nlp_cpu_s = {
+                    name: seconds - cpu_before.get(name, 0.0)
+                    for name, seconds in workers.cpu_seconds().items()
+                    if name.startswith(NLP_STAGE)
+                }
+                figures["nlp_cpu_s_by_worker_two"] = nlp_cpu_s
+                # Each worker reads the partitions it was given, and the article ids decide how
+                # many articles each partition gets: the busier worker sets phase two's end.
+                figures["nlp_busier_worker_share_two"] = max(nlp_cpu_s.values()) / (
+                    sum(nlp_cpu_s.values()) / len(nlp_cpu_s)
                 )
             workers.stop_all()
             if "sink" in phases:

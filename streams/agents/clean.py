@@ -8,6 +8,7 @@ import faust
 
 from schemas import CleanArticle, RawArticle
 from streams.agents.stage import Inbound, Stage, create_app, register
+from streams.agents.transforms import ThreadRunner
 from streams.config import Settings
 from streams.decoding import decode_raw_article
 from streams.nlp.cleaning import clean_article
@@ -28,6 +29,6 @@ def build(settings: Settings) -> faust.App:
         return decode_raw_article(message.value, settings.max_text_bytes), message.timestamp_ms
 
     app = create_app("clean", settings)
-    stage = Stage("clean", RAW, CLEAN, decode, clean_all)
+    stage = Stage("clean", RAW, CLEAN, decode, ThreadRunner(clean_all))
     register(app, stage, settings, batch_size=settings.nlp_batch_size)
     return app

@@ -8,6 +8,7 @@ import faust
 
 from schemas import EnrichedArticle, EntitiesArticle
 from streams.agents.stage import Inbound, Stage, create_app, register
+from streams.agents.transforms import ThreadRunner
 from streams.config import Settings
 from streams.decoding import decode_record
 from streams.nlp.quotes import add_quotes
@@ -25,6 +26,6 @@ def quote_all(articles: Sequence[EntitiesArticle]) -> list[EnrichedArticle]:
 def build(settings: Settings) -> faust.App:
     """Return the quotes stage's Faust app."""
     app = create_app("quotes", settings)
-    stage = Stage("quotes", ENTITIES, ENRICHED, decode, quote_all)
+    stage = Stage("quotes", ENTITIES, ENRICHED, decode, ThreadRunner(quote_all))
     register(app, stage, settings, batch_size=settings.nlp_batch_size)
     return app

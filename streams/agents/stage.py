@@ -14,14 +14,10 @@ import asyncio
 import gc
 import logging
 import os
-import queue
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Generic, NoReturn, TypeVar
 
 import faust
@@ -30,7 +26,7 @@ from faust.types import EventT
 from schemas import CleanArticle, DeadLetter
 from streams import metrics
 from streams.agents.batching import take_batches
-from streams.batch import apply_each
+from streams.agents.transforms import Runner, transform_each
 from streams.clients import MAX_MESSAGE_BYTES
 from streams.config import Settings
 from streams.logs import logging_config
@@ -40,14 +36,9 @@ log = logging.getLogger(__name__)
 
 In = TypeVar("In")
 Out = TypeVar("Out", bound=CleanArticle)
-Result = TypeVar("Result")
 
 # An unexpected error of our own: exit with this status so the batch is never acked.
 EXIT_UNEXPECTED = 70
-
-# One thread for every batch transform of this process: a new thread per batch (asyncio's
-# default executor) gives spaCy's allocations a new malloc arena each time, and the worker's
-# resident memory grows by hundreds of MB.
 
 
 @dataclass(frozen=True)
@@ -96,16 +87,17 @@ class Inbound:
 class Stage(Generic[In, Out]):
     """A stage's logic: how to read a message, the batch transform, and where results go.
 
-    `decode` raises on bad input (the message is dead-lettered). `transform` is pure and may be
-    CPU heavy: it runs in a thread so the consumer's heartbeats go on. When it raises on a batch,
-    each item is retried alone so only the items that fail are dead-lettered.
+    `decode` raises on bad input (the message is dead-lettered). `runner` runs the pure, maybe
+    CPU-heavy batch transform off the event loop (streams/agents/transforms.py), so the
+    consumer's heartbeats go on. When the transform raises on a batch, each item is retried
+    alone so only the items that fail are dead-lettered.
     """
 
     name: str
     source: str
     target: str
     decode: Callable[[Inbound], In]
-    transform: Callable[[Sequence[In]], Sequence[Out]]
+    runner: Runner[In, Out]
 
 
 FETCH_BYTES_PER_PARTITION = 1024 * 1024
@@ -220,7 +212,7 @@ async def process_batch(
             decoded.append((message, stage.decode(message)))
         except Exception as error:
             await sender.dead_letter(message, error)
-    outcomes = await transform_each(stage.transform, [item for _, item in decoded], timeout_s)
+    outcomes = await transform_each(stage.runner, [item for _, item in decoded], timeout_s)
     published_ms = []
     for (message, _), outcome in zip(decoded, outcomes, strict=True):
         if isinstance(outcome, Exception):
@@ -235,93 +227,6 @@ async def process_batch(
 
 def key_of(record: CleanArticle) -> bytes:
     return record.id.encode("utf-8")
-
-
-class ArticleTimeout(TimeoutError):
-    """An article took longer than NEWSFLOW_ARTICLE_TIMEOUT_S to transform."""
-
-
-async def transform_each(
-    transform: Callable[[Sequence[In]], Sequence[Out]],
-    items: Sequence[In],
-    timeout_s: float | None = None,
-) -> list[Out | Exception]:
-    """Run `apply_each` on the transform thread, so the consumer's heartbeats go on during NLP.
-
-    When the batch takes longer than `timeout_s`, each item is run again alone with that limit
-    and an item that exceeds it becomes an ArticleTimeout (dead-lettered), so one pathological
-    article cannot stall its partition.
-    """
-    if not items:
-        return []
-    try:
-        return await TRANSFORM_THREAD.run(partial(apply_each, transform, items), timeout_s)
-    except TimeoutError:
-        log.warning(
-            "a batch of %d took over %ss; retrying each article alone", len(items), timeout_s
-        )
-    outcomes: list[Out | Exception] = []
-    for item in items:
-        try:
-            outcomes += await TRANSFORM_THREAD.run(
-                partial(apply_each, transform, [item]), timeout_s
-            )
-        except TimeoutError:
-            outcomes.append(ArticleTimeout(f"processing took over {timeout_s}s, the limit"))
-    return outcomes
-
-
-class TransformThread:
-    """Run transforms one at a time on one long-lived daemon thread.
-
-    One thread keeps spaCy on one malloc arena: a thread per batch grew the entities worker's
-    RSS by half. A thread cannot be interrupted, so a transform that overruns its limit keeps
-    its thread, which is abandoned (its result dropped), and the next transform starts a fresh
-    one. Daemon threads, so an abandoned one never blocks the process from exiting.
-    """
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[Any] | None = None
-
-    async def run(self, work: Callable[[], Result], timeout_s: float | None) -> Result:
-        """Return `work()` run on the thread; raise TimeoutError after `timeout_s`."""
-        if self._jobs is None:
-            self._jobs = queue.SimpleQueue()
-            threading.Thread(
-                target=serve, args=(self._jobs,), name="newsflow-transform", daemon=True
-            ).start()
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Result] = loop.create_future()
-        self._jobs.put((work, loop, future))
-        try:
-            return await asyncio.wait_for(future, timeout_s)
-        except TimeoutError:
-            self._jobs = None  # abandon the overrunning thread
-            raise
-
-
-def serve(jobs: queue.SimpleQueue[Any]) -> None:
-    """Run each (work, loop, future) job from `jobs`, settling its future on its loop."""
-    while True:
-        work, loop, future = jobs.get()
-        try:
-            outcome: tuple[Any, BaseException | None] = (work(), None)
-        except BaseException as error:
-            outcome = (None, error)
-        with suppress(RuntimeError):  # the loop closed while an abandoned job ran
-            loop.call_soon_threadsafe(settle, future, *outcome)
-
-
-def settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.done():  # timed out or cancelled meanwhile
-        return
-    if error is None:
-        future.set_result(result)
-    else:
-        future.set_exception(error)
-
-
-TRANSFORM_THREAD = TransformThread()
 
 
 @dataclass

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from schemas import EnrichedArticle
-from streams.agents.stage import ArticleTimeout, transform_each
 from streams.config import Settings
 from streams.enriching import enrich_inputs
 from streams.inputs import Input
@@ -95,27 +94,6 @@ def test_newsflow_enrich_reports_each_rejected_line_and_goes_on(tmp_path: Path) 
         next(c for c in CASES if c.value == v) for n, v in by_line.items() if n not in rejected
     ]
     assert [r["id"] for r in records] == [case.article_id for case in stored]
-
-
-def slow_on(marker: str, sleep_s: float) -> Callable[[Sequence[str]], list[str]]:
-    def transform(items: Sequence[str]) -> list[str]:
-        if marker in items:
-            time.sleep(sleep_s)
-        return [item.upper() for item in items]
-
-    return transform
-
-
-def test_an_article_over_the_time_limit_becomes_a_timeout_and_the_rest_go_on() -> None:
-    transform = slow_on("stuck", 30.0)
-    outcomes = asyncio.run(transform_each(transform, ["a", "stuck", "b"], timeout_s=1.0))
-    assert outcomes[0] == "A" and outcomes[2] == "B"
-    assert isinstance(outcomes[1], ArticleTimeout)
-
-
-def test_a_batch_within_the_time_limit_is_transformed_once() -> None:
-    outcomes = asyncio.run(transform_each(slow_on("x", 0.0), ["a", "b"], timeout_s=60.0))
-    assert outcomes == ["A", "B"]
 
 
 def test_sasl_ssl_settings_reach_both_kafka_clients_and_the_password_is_never_shown(

@@ -1,0 +1,119 @@
+"""A stage's transform runs off the event loop, one article over its time limit fails alone.
+
+The cheap stages run it on a thread; the spaCy stage in a child process that starts no thread
+(streams/agents/transforms.py). The child's transforms here are module-level, as the stages'
+are, so the spawned child can import them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Sequence
+
+from streams.agents.transforms import (
+    ArticleTimeout,
+    ProcessRunner,
+    ThreadRunner,
+    TransformProcessDied,
+    transform_each,
+)
+from streams.config import Settings
+
+
+def slow_on(marker: str, sleep_s: float) -> Callable[[Sequence[str]], list[str]]:
+    def transform(items: Sequence[str]) -> list[str]:
+        if marker in items:
+            time.sleep(sleep_s)
+        return [item.upper() for item in items]
+
+    return transform
+
+
+def test_on_a_thread_an_article_over_the_time_limit_times_out_and_the_rest_go_on() -> None:
+    runner = ThreadRunner(slow_on("stuck", 30.0))
+    outcomes = asyncio.run(transform_each(runner, ["a", "stuck", "b"], timeout_s=1.0))
+    assert outcomes[0] == "A" and outcomes[2] == "B"
+    assert isinstance(outcomes[1], ArticleTimeout)
+
+
+def test_on_a_thread_a_batch_within_the_time_limit_is_transformed_once() -> None:
+    calls: list[Sequence[str]] = []
+
+    def upper(items: Sequence[str]) -> list[str]:
+        calls.append(items)
+        return [item.upper() for item in items]
+
+    outcomes = asyncio.run(transform_each(ThreadRunner(upper), ["a", "b"], timeout_s=60.0))
+    assert outcomes == ["A", "B"]
+    assert calls == [["a", "b"]]
+
+
+def report_threads(settings: Settings) -> Callable[[Sequence[str]], list[str]]:
+    """In the child: each item becomes 'item:<pid>:<threads of the process>'."""
+
+    def transform(items: Sequence[str]) -> list[str]:
+        threads = len(os.listdir("/proc/self/task"))
+        return [f"{item}:{os.getpid()}:{threads}" for item in items]
+
+    return transform
+
+
+def misbehave(settings: Settings) -> Callable[[Sequence[str]], list[str]]:
+    """In the child: 'stuck' never finishes, 'crash' ends the process, 'bad' raises."""
+
+    def transform(items: Sequence[str]) -> list[str]:
+        if "stuck" in items:
+            time.sleep(600)
+        if "crash" in items:
+            os._exit(3)
+        if "bad" in items:
+            raise ValueError("no good")
+        return [item.upper() for item in items]
+
+    return transform
+
+
+def run_batches(runner: ProcessRunner[str, str], *batches: list[str]) -> list[list[object]]:
+    async def run_all() -> list[list[object]]:
+        return [await transform_each(runner, batch, timeout_s=5.0) for batch in batches]
+
+    try:
+        return asyncio.run(run_all())
+    finally:
+        runner.stop()
+
+
+def test_in_a_process_the_transform_runs_in_one_child_that_starts_no_thread() -> None:
+    runner = ProcessRunner(report_threads, Settings())
+    first, second = run_batches(runner, ["a", "b"], ["c"])
+    pids = {str(outcome).split(":")[1] for outcome in first + second}
+    assert len(pids) == 1 and pids != {str(os.getpid())}
+    assert [str(outcome).split(":")[::2] for outcome in first + second] == [
+        ["a", "1"],
+        ["b", "1"],
+        ["c", "1"],
+    ]
+
+
+def test_in_a_process_an_article_that_raises_fails_alone_with_its_error() -> None:
+    (outcomes,) = run_batches(ProcessRunner(misbehave, Settings()), ["a", "bad", "b"])
+    assert outcomes[0] == "A" and outcomes[2] == "B"
+    assert isinstance(outcomes[1], ValueError) and str(outcomes[1]) == "no good"
+
+
+def test_in_a_process_a_stuck_article_times_out_and_a_fresh_child_goes_on() -> None:
+    started = time.monotonic()
+    stuck, after = run_batches(ProcessRunner(misbehave, Settings()), ["a", "stuck", "b"], ["c"])
+    assert stuck[0] == "A" and stuck[2] == "B"
+    assert isinstance(stuck[1], ArticleTimeout)
+    assert after == ["C"]
+    assert time.monotonic() - started < 60  # the stuck child was killed, not waited for
+
+
+def test_in_a_process_an_article_that_ends_the_child_fails_alone() -> None:
+    crashed, after = run_batches(ProcessRunner(misbehave, Settings()), ["a", "crash", "b"], ["c"])
+    assert crashed[0] == "A" and crashed[2] == "B"
+    assert isinstance(crashed[1], TransformProcessDied) and "exit code 3" in str(crashed[1])
+    assert after == ["C"]
