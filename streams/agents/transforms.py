@@ -72,8 +72,12 @@ async def transform_each(
         return []
     try:
         return await runner.run(items, timeout_s)
-    except (TimeoutError, TransformProcessDied) as error:
-        log.warning("a batch of %d failed (%s); retrying each article alone", len(items), error)
+    except TimeoutError:
+        log.warning(
+            "a batch of %d took over %ss; retrying each article alone", len(items), timeout_s
+        )
+    except TransformProcessDied as died:
+        log.warning("a batch of %d failed (%s); retrying each article alone", len(items), died)
     outcomes: list[Out | Exception] = []
     for item in items:
         try:

@@ -7,12 +7,9 @@ go through the real pipeline in tests/faults/test_faults.py.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
