@@ -161,7 +161,7 @@ class ProcessRunner(Generic[In, Out]):
         self._conn: Connection | None = None
         self._start()
         assert self._conn is not None
-        self._check_ready(self._conn.recv())
+        self._check_ready(self._conn)
 
     def _start(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -176,7 +176,15 @@ class ProcessRunner(Generic[In, Out]):
         theirs.close()
         self._conn = ours
 
-    def _check_ready(self, hello: Any) -> None:
+    def _check_ready(self, conn: Connection) -> None:
+        """Read the child's first word: "ready", or why it cannot build its transform."""
+        try:
+            hello = conn.recv()
+        except (EOFError, OSError):
+            code = self.stop()
+            raise TransformSetupError(
+                f"the transform process ended before it was ready (exit code {code})"
+            ) from None
         if isinstance(hello, BaseException):
             self.stop()
             raise hello
@@ -185,11 +193,13 @@ class ProcessRunner(Generic[In, Out]):
         if self._conn is None:
             self._start()
             assert self._conn is not None
-            self._check_ready(await self._receive(self._conn, None))
+            await self._wait_readable(self._conn, None)
+            self._check_ready(self._conn)
         assert self._conn is not None
         try:
             self._conn.send(list(items))
-            reply = await self._receive(self._conn, timeout_s)
+            await self._wait_readable(self._conn, timeout_s)
+            reply = self._conn.recv()
         except TimeoutError:
             self.stop()
             raise
@@ -202,8 +212,8 @@ class ProcessRunner(Generic[In, Out]):
         return outcomes
 
     @staticmethod
-    async def _receive(conn: Connection, timeout_s: float | None) -> Any:
-        """Wait without blocking the event loop until `conn` has a reply (or EOF); return it."""
+    async def _wait_readable(conn: Connection, timeout_s: float | None) -> None:
+        """Wait, without blocking the event loop, until `conn` has a reply or its end."""
         loop = asyncio.get_running_loop()
         readable: asyncio.Future[None] = loop.create_future()
 
@@ -216,7 +226,6 @@ class ProcessRunner(Generic[In, Out]):
             await asyncio.wait_for(readable, timeout_s)
         finally:
             loop.remove_reader(conn.fileno())
-        return conn.recv()
 
     def stop(self) -> int | None:
         """Kill the child, if any; return its exit code."""
@@ -258,11 +267,12 @@ def serve_batches(
 
 
 def sendable(outcome: Any) -> Any:
-    """Return `outcome`, or for an exception that cannot be pickled, one that says the same."""
+    """Return `outcome`, or for an exception that does not survive pickling (some cannot be
+    rebuilt from their pickle), a RuntimeError that says the same."""
     if not isinstance(outcome, BaseException):
         return outcome
     try:
-        pickle.dumps(outcome)
+        pickle.loads(pickle.dumps(outcome))
         return outcome
     except Exception:
         return RuntimeError(f"{type(outcome).__name__}: {outcome}")

@@ -60,8 +60,15 @@ def report_threads(settings: Settings) -> Callable[[Sequence[str]], list[str]]:
     return transform
 
 
+class TwoPartError(Exception):
+    """An error that pickles but cannot be rebuilt from its pickle (two required arguments)."""
+
+    def __init__(self, part: str, whole: str) -> None:
+        super().__init__(f"{part} of {whole}")
+
+
 def misbehave(settings: Settings) -> Callable[[Sequence[str]], list[str]]:
-    """In the child: 'stuck' never finishes, 'crash' ends the process, 'bad' raises."""
+    """In the child: 'stuck' never finishes, 'crash' ends the process, 'bad' and 'odd' raise."""
 
     def transform(items: Sequence[str]) -> list[str]:
         if "stuck" in items:
@@ -70,6 +77,8 @@ def misbehave(settings: Settings) -> Callable[[Sequence[str]], list[str]]:
             os._exit(3)
         if "bad" in items:
             raise ValueError("no good")
+        if "odd" in items:
+            raise TwoPartError("part", "whole")
         return [item.upper() for item in items]
 
     return transform
@@ -101,6 +110,14 @@ def test_in_a_process_an_article_that_raises_fails_alone_with_its_error() -> Non
     (outcomes,) = run_batches(ProcessRunner(misbehave, Settings()), ["a", "bad", "b"])
     assert outcomes[0] == "A" and outcomes[2] == "B"
     assert isinstance(outcomes[1], ValueError) and str(outcomes[1]) == "no good"
+
+
+def test_in_a_process_an_error_that_cannot_cross_the_pipe_arrives_as_its_description() -> None:
+    (outcomes,) = run_batches(ProcessRunner(misbehave, Settings()), ["a", "odd"])
+    assert outcomes[0] == "A"
+    assert (
+        isinstance(outcomes[1], RuntimeError) and str(outcomes[1]) == "TwoPartError: part of whole"
+    )
 
 
 def test_in_a_process_a_stuck_article_times_out_and_a_fresh_child_goes_on() -> None:
