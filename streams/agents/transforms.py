@@ -5,11 +5,12 @@ runs, so the transform runs elsewhere: on a thread (`ThreadRunner`, the cheap st
 child process (`ProcessRunner`, the stage that runs spaCy).
 
 Why a process for spaCy: once a process has started a second thread, spaCy runs about 15%
-slower in it for good, whichever thread it runs on (glibc's allocator and libstdc++'s
-reference counts take their thread-safe paths from then on; measured here: 44-45 -> 52 ms of
-CPU per article after a thread that did nothing had come and gone). A Faust worker cannot
-avoid threads, so its spaCy runs in a child that never starts one. A child also ends what a
-thread could not: a transform that overruns its limit is killed with its process.
+slower in it for good, whichever thread it runs on (measured here: 44-45 -> 52 ms of CPU per
+article after a thread that did nothing had come and gone; the parser and NER slow down, most
+likely glibc's allocator and C++ reference counts taking their thread-safe paths from then on).
+A Faust worker cannot avoid threads, so its spaCy runs in a child that never starts one. A child
+also ends what a thread could not: a transform that overruns its limit is killed with its
+process.
 """
 
 from __future__ import annotations
