@@ -69,11 +69,11 @@ test: lint browser promtool
 	$(BIN)/pytest
 
 # Debian packages some tests drive, installed when missing and we are root with apt:
-# $(call apt_install,commands that must exist,packages that bring them).
+# $(call apt_install,commands that must exist,packages that bring them[,apt-get options]).
 define apt_install
 	@if $(foreach command,$(1),command -v $(command) >/dev/null &&) true; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(3) $(2); \
 	else \
 		echo "make $@: install $(2) (apt-get install $(2))" >&2; \
 	fi
@@ -86,7 +86,7 @@ browser:
 # The alert rules' checks and unit tests run Debian's promtool, from its prometheus package
 # (without the recommended node exporter: the tests run promtool only, never a server).
 promtool:
-	$(call apt_install,promtool,--no-install-recommends prometheus)
+	$(call apt_install,promtool,prometheus,--no-install-recommends)
 
 clean:
 	-$(BIN)/newsflow stack down
