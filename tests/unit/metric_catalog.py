@@ -21,11 +21,11 @@ SUFFIXES = {
     "info": ("_info",),
 }
 PLANNED = {
-    # Broker-side lag per consumer group, exported from one process that outlives the workers
-    # (today's per-worker gauge of the same name has labels stage, topic, partition).
-    "newsflow_consumer_lag": ("group", "topic", "partition"),
-    # The pipeline version a worker runs (newsflow, spaCy model, rules).
-    "newsflow_build_info": ("stage", "version"),
+    # Broker-side lag per consumer group (labels group, topic, partition), exported from one
+    # process that outlives the workers; today's per-worker gauge of the same name has labels
+    # stage, topic, partition.
+    "newsflow_consumer_lag": "broker-side lag by group, topic, partition",
+    "newsflow_build_info": "the pipeline version a worker runs (newsflow, spaCy model, rules)",
 }
 # Prometheus' own series about each scrape.
 PROMETHEUS_OWN = {"up", "scrape_duration_seconds"}

@@ -327,3 +327,19 @@ def test_prometheus_loads_the_alert_rules_it_mounts():
     for rule_file in config["rule_files"]:
         source = mounts[str(config_dir / rule_file)]
         assert (ROOT / source).is_file(), source
+
+
+def test_grafana_is_optional_and_provisions_prometheus_and_the_dashboard():
+    grafana = _services()["grafana"]
+    assert grafana.get("profiles") == _services()["prometheus"]["profiles"]
+    mounts = _mounts(grafana)
+    provisioning = ROOT / mounts["/etc/grafana/provisioning"]
+    (datasource,) = yaml.safe_load(
+        (provisioning / "datasources" / "prometheus.yml").read_text(encoding="utf-8")
+    )["datasources"]
+    assert datasource["url"] == "http://prometheus:9090"
+    (provider,) = yaml.safe_load(
+        (provisioning / "dashboards" / "newsflow.yml").read_text(encoding="utf-8")
+    )["providers"]
+    dashboard = mounts[f"{provider['options']['path']}/newsflow.json"]
+    assert (ROOT / dashboard).resolve() == ROOT / "deploy" / "grafana" / "newsflow.json"
