@@ -37,15 +37,17 @@ import orjson
 import psycopg
 
 from schemas import RawArticle
-from streams.clients import producer
+from streams.broker.clients import producer
+from streams.broker.topics import create_topics, group_members
 from streams.config import Settings
 from streams.nlp.cleaning import clean_article
-from streams.processes import start_worker, stop_processes
-from streams.topics import ENRICHED, RAW, create_topics, group_members
+from streams.runtime.processes import start_worker, stop_processes, wait_until
+from streams.stages import DEFAULT_STAGES, ENRICHED, RAW
+from streams.stages import stage as stage_named
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
-PIPELINE_STAGES = ("clean", "entities", "quotes", "sink")
+PIPELINE_STAGES = DEFAULT_STAGES
 NLP_STAGE = "entities"
 PHASES = ("bare", "one", "latency", "two", "sink")
 
@@ -258,17 +260,15 @@ def worker_env(bootstrap: str, database_url: str) -> dict[str, str]:
     return env
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str, workers: Workers) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, workers: Workers) -> None:
     """Poll `condition` every 0.2 s; raise BenchError saying `what` did not happen in time."""
-    deadline = time.monotonic() + timeout
-    while not condition():
+
+    def watch() -> None:
         workers.check_alive()
         workers.record_rss()
-        if time.monotonic() > deadline:
-            raise BenchError(
-                f"{what} did not happen within {timeout:.0f}s; logs: {workers.log_dir}"
-            )
-        time.sleep(0.2)
+
+    if not wait_until(condition, timeout, interval=0.2, between=watch):
+        raise BenchError(f"{what} did not happen within {timeout:.0f}s; logs: {workers.log_dir}")
 
 
 def wait_groups(bootstrap: str, members: dict[str, int], workers: Workers) -> None:
@@ -276,12 +276,12 @@ def wait_groups(bootstrap: str, members: dict[str, int], workers: Workers) -> No
 
     def settled() -> bool:
         for stage, count in members.items():
-            held = group_members(bootstrap, f"newsflow-{stage}")
+            held = group_members(bootstrap, stage_named(stage).group)
             if len(held) != count or not all(held):
                 return False
         return True
 
-    wait_until(settled, 120, f"consumer groups settling at {members}", workers)
+    wait_for(settled, 120, f"consumer groups settling at {members}", workers)
 
 
 # ---------------------------------------------------------------- database
@@ -319,7 +319,7 @@ def check_present_once(rows: Sequence[tuple[str, Any, Any]], ids: Sequence[str])
 def wait_stored(
     conn: psycopg.Connection, prefix: str, n: int, workers: Workers, timeout: float
 ) -> None:
-    wait_until(
+    wait_for(
         lambda: stored_count(conn, prefix) >= n, timeout, f"{n} rows {prefix}* stored", workers
     )
 
@@ -609,7 +609,7 @@ def run_against(
     figures: dict[str, Any],
 ) -> None:
     """Run the phases that need the broker and database."""
-    from streams.sink.migrations import migrate
+    from streams.sinks.postgres.migrations import migrate
 
     settings = Settings(kafka_bootstrap=bootstrap, database_url=database_url)
     create_topics(bootstrap, settings.partitions, settings.replication_factor)

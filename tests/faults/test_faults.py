@@ -22,9 +22,11 @@ import psycopg
 import pytest
 from kafka import KafkaProducer
 
+from bench.synthetic import articles
 from schemas import DeadLetter, EnrichedArticle
-from streams.clients import MAX_MESSAGE_BYTES
-from streams.sink.migrations import migrate
+from streams.broker.clients import MAX_MESSAGE_BYTES
+from streams.broker.topics import create_topics
+from streams.sinks.postgres.migrations import migrate
 from streams.stack import (
     KafkaConfig,
     PostgresConfig,
@@ -37,10 +39,9 @@ from streams.stack import (
     stop_kafka,
     stop_postgres,
 )
-from streams.topics import CLEAN, ENRICHED, ENTITIES, RAW, create_topics
+from streams.stages import CLEAN, ENRICHED, ENTITIES, RAW
 from tests.conftest import Services, stack_root, unavailable
 from tests.e2e.workers import Workers, wait_until
-from tests.faults.articles import articles
 from tests.faults.checks import (
     SOURCES,
     Tally,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from streams.batch import apply_each
+from streams.runtime.each import apply_each
 
 
 def reciprocal(items: Sequence[int]) -> list[float]:

@@ -15,12 +15,13 @@ import yaml
 
 from schemas.articles import RawArticle
 from streams.stack.versions import KAFKA_VERSION, POSTGRES_MAJOR
+from streams.stages import DEFAULT_STAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SEEDS = ROOT / "seeds"
 SEED_FACTS = ROOT / "tests" / "e2e" / "seed_facts.json"
-STAGES = ("clean", "entities", "quotes", "sink")
+STAGES = DEFAULT_STAGES
 OUR_IMAGE = "newsflow:local"
 
 
