@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -14,10 +15,10 @@ from streams.sinks.parquet import ParquetSink
 from tests.memory import event_of
 
 
-def record(article_id: str) -> EnrichedArticle:
+def record(article_id: str, headline: str = "Engine weaves patterns") -> EnrichedArticle:
     return EnrichedArticle(
         id=article_id,
-        headline="Engine weaves patterns",
+        headline=headline,
         body="Ada Lovelace said the engine weaves patterns.",
         content_hash="0" * 64,
         entities=[
@@ -41,9 +42,16 @@ def record(article_id: str) -> EnrichedArticle:
     )
 
 
-def write(root: Path, offsets: range, partition: int = 0) -> None:
+def write(
+    root: Path,
+    offsets: range,
+    partition: int = 0,
+    article: Callable[[int], EnrichedArticle] = lambda n: record(f"a{n}"),
+) -> None:
+    """Write the records at `offsets` (by default article a<offset>) as one batch of a new sink
+    process: nothing of the earlier batches is in its memory."""
     sink = ParquetSink(root, "articles.enriched")
-    events = [event_of(record(f"a{n}"), n, partition) for n in offsets]
+    events = [event_of(article(n), n, partition) for n in offsets]
     asyncio.run(sink.write([one.item for one in prepare(sink, events, 0.0).received]))
 
 
@@ -105,3 +113,34 @@ def test_a_file_holds_the_schema_every_other_file_holds(tmp_path: Path) -> None:
     asyncio.run(sink.write([one.item for one in prepare(sink, events, 0.0).received]))
     schemas = {pq.read_schema(tmp_path / name) for name in files(tmp_path)}
     assert len(schemas) == 1
+
+
+def test_a_record_sent_again_upstream_is_not_stored_twice(tmp_path: Path) -> None:
+    write(tmp_path, range(0, 5))
+    write(tmp_path, range(5, 10), article=lambda n: record(f"a{n - 5}"))  # a stage's replay
+    assert counts(tmp_path) == (5, 5)
+
+
+def test_two_copies_of_a_record_in_one_batch_are_stored_once(tmp_path: Path) -> None:
+    write(tmp_path, range(0, 4), article=lambda n: record(f"a{n % 2}"))
+    assert counts(tmp_path) == (2, 2)
+
+
+def test_a_new_version_of_an_article_is_a_new_row(tmp_path: Path) -> None:
+    write(tmp_path, range(0, 1))
+    write(tmp_path, range(1, 2), article=lambda n: record("a0", headline="Corrected"))
+    assert counts(tmp_path) == (1, 2)
+    latest = duckdb.sql(
+        f"select headline from read_parquet('{tmp_path}/**/*.parquet')"
+        " order by kafka_offset desc limit 1"
+    ).fetchall()
+    assert latest == [("Corrected",)]
+
+
+def test_the_sinks_own_replay_after_upstream_copies_still_stores_each_once(tmp_path: Path) -> None:
+    write(tmp_path, range(0, 3))
+    copies = lambda n: record(f"a{n - 3}")  # noqa: E731
+    write(tmp_path, range(3, 6), article=copies)  # all copies: no file
+    write(tmp_path, range(3, 8), article=lambda n: copies(n) if n < 6 else record(f"a{n}"))
+    write(tmp_path, range(3, 8), article=lambda n: copies(n) if n < 6 else record(f"a{n}"))
+    assert counts(tmp_path) == (5, 5)
