@@ -35,17 +35,20 @@ from typing import Any
 
 import orjson
 import psycopg
+import pyarrow.parquet as pq
 
 from schemas import RawArticle
-from streams.clients import producer
+from streams.broker.clients import consumer, producer
+from streams.broker.topics import create_topics, group_members
 from streams.config import Settings
 from streams.nlp.cleaning import clean_article
-from streams.processes import start_worker, stop_processes
-from streams.topics import ENRICHED, RAW, create_topics, group_members
+from streams.runtime.processes import start_worker, stop_processes, wait_until
+from streams.stages import DEFAULT_STAGES, ENRICHED, RAW
+from streams.stages import stage as stage_named
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
-PIPELINE_STAGES = ("clean", "entities", "quotes", "sink")
+PIPELINE_STAGES = DEFAULT_STAGES
 NLP_STAGE = "entities"
 PHASES = ("bare", "one", "latency", "two", "sink")
 
@@ -73,6 +76,7 @@ JSON_KEYS = (
     "rss_mb_nlp_max",
     "rss_mb_other_max",
     "sink_articles_per_s",
+    "sink_parquet_articles_per_s",
 )
 
 
@@ -258,17 +262,15 @@ def worker_env(bootstrap: str, database_url: str) -> dict[str, str]:
     return env
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str, workers: Workers) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, workers: Workers) -> None:
     """Poll `condition` every 0.2 s; raise BenchError saying `what` did not happen in time."""
-    deadline = time.monotonic() + timeout
-    while not condition():
+
+    def watch() -> None:
         workers.check_alive()
         workers.record_rss()
-        if time.monotonic() > deadline:
-            raise BenchError(
-                f"{what} did not happen within {timeout:.0f}s; logs: {workers.log_dir}"
-            )
-        time.sleep(0.2)
+
+    if not wait_until(condition, timeout, interval=0.2, between=watch):
+        raise BenchError(f"{what} did not happen within {timeout:.0f}s; logs: {workers.log_dir}")
 
 
 def wait_groups(bootstrap: str, members: dict[str, int], workers: Workers) -> None:
@@ -276,12 +278,12 @@ def wait_groups(bootstrap: str, members: dict[str, int], workers: Workers) -> No
 
     def settled() -> bool:
         for stage, count in members.items():
-            held = group_members(bootstrap, f"newsflow-{stage}")
+            held = group_members(bootstrap, stage_named(stage).group)
             if len(held) != count or not all(held):
                 return False
         return True
 
-    wait_until(settled, 120, f"consumer groups settling at {members}", workers)
+    wait_for(settled, 120, f"consumer groups settling at {members}", workers)
 
 
 # ---------------------------------------------------------------- database
@@ -319,7 +321,7 @@ def check_present_once(rows: Sequence[tuple[str, Any, Any]], ids: Sequence[str])
 def wait_stored(
     conn: psycopg.Connection, prefix: str, n: int, workers: Workers, timeout: float
 ) -> None:
-    wait_until(
+    wait_for(
         lambda: stored_count(conn, prefix) >= n, timeout, f"{n} rows {prefix}* stored", workers
     )
 
@@ -484,6 +486,45 @@ def measure_sink(
     return (len(times) - last_batch) / span_s
 
 
+def measure_parquet_sink(bootstrap: str, workers: Workers) -> float | None:
+    """Start one Parquet sink on articles.enriched as it stands; return its rows/s.
+
+    It reads every record on the topic (the sink phase's and the earlier phases'). Rows/s from
+    the first file written to the last (a file's rows share its write time), as for the
+    PostgreSQL sink; None when one write held all.
+    """
+    expected = sum(end_offsets(bootstrap, ENRICHED).values())
+    folder = Path(tempfile.mkdtemp(prefix="newsflow-bench-parquet-"))
+    workers.env["NEWSFLOW_PARQUET_DIR"] = str(folder)
+    workers.start("sink-parquet", "sink-parquet-alone")
+
+    def files() -> list[tuple[float, int]]:
+        """(write time, rows) of each file written so far."""
+        return [
+            (path.stat().st_mtime, pq.read_metadata(path).num_rows)
+            for path in folder.rglob("*.parquet")
+        ]
+
+    wait_for(lambda: sum(rows for _, rows in files()) >= expected, 300, "Parquet rows", workers)
+    written = sorted(files())
+    span_s = written[-1][0] - written[0][0]
+    if span_s <= 0:
+        return None
+    return (expected - written[0][1]) / span_s
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """Return the end offset of each partition of `topic`."""
+    from kafka import TopicPartition
+
+    client = consumer(bootstrap)
+    try:
+        partitions = [TopicPartition(topic, p) for p in client.partitions_for_topic(topic) or []]
+        return {tp.partition: end for tp, end in client.end_offsets(partitions).items()}
+    finally:
+        client.close()
+
+
 def publish_raw(bootstrap: str, topic: str, values: Sequence[bytes]) -> None:
     client = producer(bootstrap)
     try:
@@ -609,7 +650,7 @@ def run_against(
     figures: dict[str, Any],
 ) -> None:
     """Run the phases that need the broker and database."""
-    from streams.sink.migrations import migrate
+    from streams.sinks.postgres.migrations import migrate
 
     settings = Settings(kafka_bootstrap=bootstrap, database_url=database_url)
     create_topics(bootstrap, settings.partitions, settings.replication_factor)
@@ -678,6 +719,8 @@ def run_against(
                 figures["sink_articles_per_s"] = measure_sink(
                     bootstrap, conn, records, workers, run_id + "sink-"
                 )
+                print("sink: the Parquet sink over the same topic ...", file=sys.stderr)
+                figures["sink_parquet_articles_per_s"] = measure_parquet_sink(bootstrap, workers)
     finally:
         workers.stop_all()
     nlp = [rss for name, rss in workers.peak_rss_mb.items() if name.startswith(NLP_STAGE)]

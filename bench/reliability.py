@@ -83,11 +83,12 @@ def soak(count: int) -> int:
     import psycopg
     from kafka import KafkaProducer
 
-    from streams.processes import start_worker, stop_processes
-    from streams.sink.migrations import migrate
+    from bench.synthetic import articles
+    from streams.broker.topics import create_topics
+    from streams.runtime.processes import start_worker, stop_processes
+    from streams.sinks.postgres.migrations import migrate
     from streams.stack import local_stack
-    from streams.topics import RAW, create_topics
-    from tests.faults.articles import articles
+    from streams.stages import DEFAULT_STAGES, RAW
 
     cache = Path(os.environ.get("NEWSFLOW_CACHE_DIR", Path.home() / ".cache/newsflow"))
     with (
@@ -98,7 +99,7 @@ def soak(count: int) -> int:
         create_topics(bootstrap, 4)
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
         env.update(NEWSFLOW_KAFKA_BOOTSTRAP=bootstrap, NEWSFLOW_DATABASE_URL=database_url)
-        stages = ("clean", "entities", "quotes", "sink")
+        stages = DEFAULT_STAGES
         workers = {s: start_worker(s, env, Path(tmp) / f"{s}.log", REPO) for s in stages}
         pairs = articles(f"soak-{time.time_ns()}", count)
         ids = [article_id for article_id, _ in pairs]

@@ -12,8 +12,7 @@ from itertools import islice
 from typing import Any
 
 from streams.config import Settings, get_settings
-
-STAGES = ("clean", "entities", "quotes", "sink")
+from streams.stages import DEFAULT_STAGES, STAGE_NAMES
 
 EXAMPLES = """\
 examples:
@@ -96,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "worker",
         "run a stage's worker (or all stages)",
-        "  newsflow worker all                         every stage, one process each\n"
+        "  newsflow worker all                         every default stage, one process each\n"
+        "  newsflow worker sink-parquet                Parquet files too (NEWSFLOW_PARQUET_DIR)\n"
         "  newsflow worker entities                    one more worker of one stage\n"
         "  NEWSFLOW_LOG_FORMAT=json newsflow worker sink    JSON log lines\n"
         "  NEWSFLOW_METRICS_PORT=9500 newsflow worker clean  /metrics on 9500 or the next free\n",
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         "metrics and a health check on NEWSFLOW_METRICS_PORT (default 9400) or the next free "
         "port above it; the port taken is logged.",
     )
-    worker.add_argument("stage", choices=(*STAGES, "all"))
+    worker.add_argument("stage", choices=(*STAGE_NAMES, "all"))
 
     publish = add_command(
         commands,
@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dlq.add_argument("action", choices=("list", "show", "replay"))
     dlq.add_argument("names", nargs="*", metavar="P:O", help="dead letters (default: all)")
-    dlq.add_argument("--stage", choices=(*STAGES,), help="only those this stage wrote")
+    dlq.add_argument("--stage", choices=STAGE_NAMES, help="only those this stage wrote")
 
     show = add_command(
         commands,
@@ -238,14 +238,14 @@ def unavailable(error: Exception) -> bool:
     """Tell whether `error` means Kafka or PostgreSQL does not answer."""
     import psycopg
 
-    from streams.clients import UnreachableError
+    from streams.broker.clients import UnreachableError
 
     return isinstance(error, UnreachableError | psycopg.OperationalError)
 
 
 def friendly(error: Exception) -> str | None:
     """Return the one-line message of an error the user can act on, else None."""
-    from streams.clients import UnreachableError
+    from streams.broker.clients import UnreachableError
     from streams.stack import StackError
 
     if isinstance(error, CommandError | UnreachableError | StackError | FileNotFoundError):
@@ -269,8 +269,8 @@ def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "up":
         stack.start_kafka(kafka)
         stack.start_postgres(postgres)
-        from streams.sink.migrations import migrate
-        from streams.topics import create_topics
+        from streams.broker.topics import create_topics
+        from streams.sinks.postgres.migrations import migrate
 
         create_topics(settings.kafka_bootstrap, settings.partitions, settings.replication_factor)
         migrate(settings.database_dsn)
@@ -286,7 +286,7 @@ def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.topics import create_topics
+    from streams.broker.topics import create_topics
 
     created = create_topics(
         settings.kafka_bootstrap, settings.partitions, settings.replication_factor
@@ -296,7 +296,7 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.sink.migrations import migrate
+    from streams.sinks.postgres.migrations import migrate
 
     applied = migrate(settings.database_dsn)
     print(f"applied {', '.join(applied)}" if applied else "database is up to date")
@@ -305,15 +305,15 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if args.stage == "all":
-        return supervise([[sys.executable, "-m", "streams", "worker", s] for s in STAGES])
-    from streams.worker import run_worker
+        return supervise([[sys.executable, "-m", "streams", "worker", s] for s in DEFAULT_STAGES])
+    from streams.runtime.worker import run_worker
 
     return run_worker(args.stage, settings)
 
 
 def supervise(commands: list[list[str]]) -> int:
     """Run each command as a child; stop them all when one ends or on SIGINT/SIGTERM."""
-    from streams.processes import stop_processes
+    from streams.runtime.processes import stop_processes
 
     children = [subprocess.Popen(command) for command in commands]
     stopping = False
@@ -333,7 +333,7 @@ def supervise(commands: list[list[str]]) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.publishing import Progress, progress_line, publish
+    from streams.intake.publishing import Progress, progress_line, publish
 
     shown = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
     last_drawn = 0.0
@@ -356,7 +356,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.publishing import TABLE_HEADER, consume, matching_records, table_row
+    from streams.answers.consuming import TABLE_HEADER, consume, matching_records, table_row
 
     follow = args.follow or not args.from_beginning
     values = consume(settings, args.from_beginning, None, args.timeout, follow=follow)
@@ -370,8 +370,8 @@ def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.enriching import enrich_inputs
-    from streams.inputs import read_inputs
+    from streams.intake.enriching import enrich_inputs
+    from streams.intake.inputs import read_inputs
 
     rejected = 0
     for origin, outcome in enrich_inputs(read_inputs(args.paths, sys.stdin.buffer), settings):
@@ -384,7 +384,7 @@ def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
-    from streams import dlq
+    from streams.ops import dlq
 
     letters = dlq.select(dlq.read_letters(settings.kafka_bootstrap), args.names, args.stage)
     missing = set(args.names) - {item.name for item in letters}
@@ -405,7 +405,7 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.sink.reading import format_article, stored_articles
+    from streams.answers.stored import format_article, stored_articles
 
     articles = stored_articles(settings.database_dsn, args.limit)
     for article in articles:
@@ -437,7 +437,7 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from streams.demo import run_demo
+    from streams.ops.demo import run_demo
 
     if not args.no_stack:
         cmd_stack(argparse.Namespace(action="up"), settings)

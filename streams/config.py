@@ -87,6 +87,16 @@ class Settings(BaseSettings):
         "above it when busy; 0: any free port; -1: off.",
     )
 
+    parquet_dir: Path = Field(
+        Path("out"),
+        description="Folder the Parquet sink writes in: <topic>/partition=<n>/<offsets>.parquet.",
+    )
+
+    @property
+    def kafka_servers(self) -> list[str]:
+        """The bootstrap servers, one host:port each."""
+        return bootstrap_servers(self.kafka_bootstrap)
+
     def kafka_python_security(self) -> dict[str, Any]:
         """Return the security settings as kafka-python client arguments."""
         config: dict[str, Any] = {"security_protocol": self.kafka_security_protocol}
@@ -136,6 +146,11 @@ class Settings(BaseSettings):
         port = f":{parts.port}" if parts.port else ""
         user = f"{parts.username}@" if parts.username else ""
         return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+
+
+def bootstrap_servers(bootstrap: str) -> list[str]:
+    """Split a host:port[,host:port] list into its entries, dropping empty ones."""
+    return [server.strip() for server in bootstrap.split(",") if server.strip()]
 
 
 @lru_cache(maxsize=1)

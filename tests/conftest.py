@@ -140,7 +140,7 @@ def services() -> Iterator[Services]:
 @pytest.fixture(scope="session")
 def migrated(services: Services) -> Services:
     """The services, with newsflow's tables in the database."""
-    from streams.sink.migrations import migrate
+    from streams.sinks.postgres.migrations import migrate
 
     migrate(services.database_url)
     return services

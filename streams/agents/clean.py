@@ -7,14 +7,17 @@ from collections.abc import Sequence
 import faust
 
 from schemas import CleanArticle, RawArticle
-from streams.agents.stage import Inbound, Stage, create_app, register
-from streams.agents.transforms import ThreadRunner
 from streams.config import Settings
-from streams.decoding import decode_raw_article
+from streams.intake.decoding import decode_raw_article
 from streams.nlp.cleaning import clean_article
-from streams.topics import CLEAN, RAW
+from streams.runtime.messages import Inbound
+from streams.runtime.stage import Stage, build_stage
+from streams.runtime.transforms import ThreadRunner
+from streams.stages import stage
 
 Received = tuple[RawArticle, int | None]
+
+STAGE = stage("clean")
 
 
 def clean_all(received: Sequence[Received]) -> list[CleanArticle]:
@@ -28,7 +31,4 @@ def build(settings: Settings) -> faust.App:
     def decode(message: Inbound) -> Received:
         return decode_raw_article(message.value, settings.max_text_bytes), message.timestamp_ms
 
-    app = create_app("clean", settings)
-    stage = Stage("clean", RAW, CLEAN, decode, ThreadRunner(clean_all))
-    register(app, stage, settings, batch_size=settings.nlp_batch_size)
-    return app
+    return build_stage(Stage(STAGE, decode, ThreadRunner(clean_all)), settings)

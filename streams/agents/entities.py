@@ -8,11 +8,14 @@ from functools import partial
 import faust
 
 from schemas import CleanArticle, EntitiesArticle
-from streams.agents.stage import Inbound, Stage, create_app, register
-from streams.agents.transforms import ProcessRunner
 from streams.config import Settings
-from streams.decoding import decode_record
-from streams.topics import CLEAN, ENTITIES
+from streams.intake.decoding import decode_record
+from streams.runtime.messages import Inbound
+from streams.runtime.stage import Stage, build_stage
+from streams.runtime.transforms import ProcessRunner
+from streams.stages import stage
+
+STAGE = stage("entities")
 
 
 def decode(message: Inbound) -> CleanArticle:
@@ -33,7 +36,4 @@ def make_annotator(settings: Settings) -> Callable[[Sequence[CleanArticle]], lis
 
 def build(settings: Settings) -> faust.App:
     """Return the entities stage's Faust app; spaCy runs in a child process it starts."""
-    app = create_app("entities", settings)
-    stage = Stage("entities", CLEAN, ENTITIES, decode, ProcessRunner(make_annotator, settings))
-    register(app, stage, settings, batch_size=settings.nlp_batch_size)
-    return app
+    return build_stage(Stage(STAGE, decode, ProcessRunner(make_annotator, settings)), settings)

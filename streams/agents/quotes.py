@@ -7,12 +7,15 @@ from collections.abc import Sequence
 import faust
 
 from schemas import EnrichedArticle, EntitiesArticle
-from streams.agents.stage import Inbound, Stage, create_app, register
-from streams.agents.transforms import ThreadRunner
 from streams.config import Settings
-from streams.decoding import decode_record
+from streams.intake.decoding import decode_record
 from streams.nlp.quotes import add_quotes
-from streams.topics import ENRICHED, ENTITIES
+from streams.runtime.messages import Inbound
+from streams.runtime.stage import Stage, build_stage
+from streams.runtime.transforms import ThreadRunner
+from streams.stages import stage
+
+STAGE = stage("quotes")
 
 
 def decode(message: Inbound) -> EntitiesArticle:
@@ -25,7 +28,4 @@ def quote_all(articles: Sequence[EntitiesArticle]) -> list[EnrichedArticle]:
 
 def build(settings: Settings) -> faust.App:
     """Return the quotes stage's Faust app."""
-    app = create_app("quotes", settings)
-    stage = Stage("quotes", ENTITIES, ENRICHED, decode, ThreadRunner(quote_all))
-    register(app, stage, settings, batch_size=settings.nlp_batch_size)
-    return app
+    return build_stage(Stage(STAGE, decode, ThreadRunner(quote_all)), settings)

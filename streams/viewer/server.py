@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg
 
+from streams.runtime.http import bind as bind_http
+from streams.runtime.http import reply as send
 from streams.viewer import pages, queries
 
 log = logging.getLogger(__name__)
@@ -91,13 +93,7 @@ def make_handler(conninfo: str, limit: int) -> type[BaseHTTPRequestHandler]:
                         "PostgreSQL does not answer: start it with `newsflow stack up`.",
                     ),
                 )
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            for name, value in SECURITY_HEADERS.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(reply.body)
+            send(self, reply.status, reply.content_type, reply.body, SECURITY_HEADERS)
 
         def log_message(self, format: str, *args: Any) -> None:
             log.info("%s %s", self.address_string(), format % args)
@@ -110,6 +106,4 @@ def bind(host: str, port: int, conninfo: str, limit: int) -> ThreadingHTTPServer
 
     Raises OSError when the port is taken.
     """
-    server = ThreadingHTTPServer((host, port), make_handler(conninfo, limit))
-    server.daemon_threads = True
-    return server
+    return bind_http(host, port, make_handler(conninfo, limit))

@@ -15,11 +15,13 @@ import pytest
 from kafka import KafkaProducer
 
 from schemas import DeadLetter, EnrichedArticle
-from streams.agents.stage import FETCH_BYTES_PER_PARTITION
-from streams.clients import MAX_MESSAGE_BYTES
+from streams.answers.consuming import consume
+from streams.broker.clients import MAX_MESSAGE_BYTES
+from streams.broker.topics import create_topics, group_members
 from streams.config import Settings
-from streams.publishing import consume, publish
-from streams.topics import DLQ, ENRICHED, RAW, create_topics, group_members
+from streams.intake.publishing import publish
+from streams.runtime.app import FETCH_BYTES_PER_PARTITION
+from streams.stages import DLQ, ENRICHED, RAW
 from tests.conftest import REPO, Services
 from tests.e2e.browser import (
     SCREENSHOTS,

@@ -22,10 +22,9 @@ from selenium.webdriver.common.by import By
 
 from schemas import EnrichedArticle
 from streams.config import Settings
-from streams.enriching import enrich_inputs
-from streams.inputs import Input, read_inputs
-from streams.sink.rows import Stored, to_rows
-from streams.sink.writer import write_rows
+from streams.intake.enriching import enrich_inputs
+from streams.intake.inputs import Input, read_inputs
+from streams.sinks.postgres.sink import PostgresSink
 from streams.viewer.pages import LABEL_COLOURS
 from tests.conftest import REPO, Services
 from tests.e2e.browser import (
@@ -37,6 +36,7 @@ from tests.e2e.browser import (
     running_viewer,
 )
 from tests.e2e.png import pixel_counts
+from tests.memory import write_records
 
 pytestmark = pytest.mark.e2e
 
@@ -58,13 +58,7 @@ def stored(migrated: Services) -> dict[str, EnrichedArticle]:
     for origin, outcome in enrich_inputs(inputs, Settings()):
         assert isinstance(outcome, EnrichedArticle), f"{origin}: {outcome}"
         articles.append(outcome.model_copy(update={"id": f"{prefix}-{outcome.id}"}))
-    rows = to_rows([Stored(article, 0, offset) for offset, article in enumerate(articles)])
-
-    async def write() -> None:
-        async with await psycopg.AsyncConnection.connect(migrated.database_url) as conn:
-            await write_rows(conn, rows)
-
-    asyncio.run(write())
+    asyncio.run(write_records(PostgresSink(migrated.database_url), articles))
     return {article.id: article for article in articles}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from streams.processes import start_worker, stop_processes, wait_until
+from streams.runtime.processes import start_worker, stop_processes, wait_until
 from tests.conftest import Services
 
 __all__ = ["Workers", "wait_until"]

@@ -10,11 +10,8 @@ import psycopg
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas import DeadLetter
-from streams.clients import admin_client
-from streams.topics import CLEAN, DLQ, ENRICHED, ENTITIES, RAW
-
-# Each stage's consumer group and the topic it reads.
-SOURCES = {"clean": RAW, "entities": CLEAN, "quotes": ENTITIES, "sink": ENRICHED}
+from streams.broker.topics import committed_lag
+from streams.stages import DLQ, stage
 
 
 @dataclass(frozen=True)
@@ -65,22 +62,10 @@ def stored_count(conn: psycopg.Connection, ids: list[str]) -> int:
     return int(count)
 
 
-def lag(bootstrap: str, stage: str) -> int:
+def lag(bootstrap: str, name: str) -> int:
     """Return how many messages of the stage's source topic its group has not committed."""
-    topic = SOURCES[stage]
-    admin = admin_client(bootstrap)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    try:
-        group = f"newsflow-{stage}"
-        committed = admin.list_group_offsets({group: None}).get(group, {})
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        ends = consumer.end_offsets(partitions)
-        return sum(
-            end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items()
-        )
-    finally:
-        consumer.close()
-        admin.close()
+    spec = stage(name)
+    return sum(committed_lag(bootstrap, spec.group, spec.source).values())
 
 
 def dead_letters(bootstrap: str) -> list[DeadLetter]:

@@ -11,8 +11,9 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from schemas import DeadLetter
-from streams.decoding import RejectedInput
-from streams.topics import DLQ, create_topics
+from streams.broker.topics import create_topics
+from streams.intake.decoding import RejectedInput
+from streams.stages import DLQ
 from tests.conftest import Services
 
 pytestmark = pytest.mark.integration

@@ -12,13 +12,13 @@ import pytest
 
 from schemas import EnrichedArticle
 from streams.config import Settings
-from streams.decoding import decode_record
-from streams.enriching import enrich_inputs
-from streams.inputs import Input
-from streams.sink.migrations import migrate
-from streams.sink.rows import Stored, to_rows
-from streams.sink.writer import write_rows
+from streams.intake.decoding import decode_record
+from streams.intake.enriching import enrich_inputs
+from streams.intake.inputs import Input
+from streams.sinks.postgres.migrations import migrate
+from streams.sinks.postgres.sink import PostgresSink
 from tests.conftest import Services
+from tests.memory import write_records
 
 pytestmark = pytest.mark.integration
 
@@ -54,12 +54,7 @@ def test_the_documented_sink_grants_suffice_to_store_and_nothing_more(
     try:
         assert migrate(url) == []  # the sink worker's startup check runs as this role
         for _ in range(2):  # the second write is the replay: upsert + child replace
-
-            async def store() -> None:
-                async with await psycopg.AsyncConnection.connect(url) as conn:
-                    await write_rows(conn, to_rows([Stored(enriched, 0, 0)]))
-
-            asyncio.run(store())
+            asyncio.run(write_records(PostgresSink(url), [enriched]))
         with psycopg.connect(url, autocommit=True) as conn:
             record = conn.execute(
                 "SELECT record FROM articles WHERE id = %s", (enriched.id,)

@@ -1,4 +1,4 @@
-"""The sink's writer and migrations against a real PostgreSQL server."""
+"""The PostgreSQL sink's mapping, writes and migrations against a real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import psycopg
 import pytest
 
 from schemas import EnrichedArticle, Entity, Mention, Quote
-from streams.sink.migrations import migrate
-from streams.sink.rows import Stored, to_rows
-from streams.sink.writer import write_rows
+from streams.sinks.postgres.migrations import migrate
+from streams.sinks.postgres.sink import PostgresSink
 from tests.conftest import Services
+from tests.memory import write_records
 
 pytestmark = pytest.mark.integration
 
@@ -47,11 +47,8 @@ def article(
 
 
 def write(services: Services, *articles: EnrichedArticle) -> None:
-    async def run() -> None:
-        async with await psycopg.AsyncConnection.connect(services.database_url) as conn:
-            await write_rows(conn, to_rows([Stored(a, 0, i) for i, a in enumerate(articles)]))
-
-    asyncio.run(run())
+    """Store `articles` as one batch, mapped and written by the sink's own code."""
+    asyncio.run(write_records(PostgresSink(services.database_url), articles))
 
 
 def counts(db: psycopg.Connection, article_id: str) -> tuple[int, int, int]:

@@ -7,9 +7,11 @@ import json
 
 import pytest
 
+from streams.answers.consuming import consume
+from streams.broker.topics import create_topics, partition_counts
 from streams.config import Settings
-from streams.publishing import consume, publish
-from streams.topics import ALL_TOPICS, RAW, create_topics, partition_counts
+from streams.intake.publishing import publish
+from streams.stages import ALL_TOPICS, RAW
 from tests.conftest import Services
 
 pytestmark = pytest.mark.integration

@@ -22,12 +22,13 @@ from jsonschema import Draft7Validator
 
 from schemas.articles import RawArticle
 from streams.stack.versions import KAFKA_VERSION, POSTGRES_MAJOR
+from streams.stages import DEFAULT_STAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SEEDS = ROOT / "seeds"
 SEED_FACTS = ROOT / "tests" / "e2e" / "seed_facts.json"
-STAGES = ("clean", "entities", "quotes", "sink")
+STAGES = DEFAULT_STAGES
 OUR_IMAGE = "newsflow:local"
 COMPOSE_SCHEMA = ROOT / "tests" / "vendor" / "compose-spec" / "compose-spec.json"
 LOOPBACK_BIND = "${NEWSFLOW_BIND:-127.0.0.1}"
@@ -300,7 +301,7 @@ def test_every_published_port_is_bound_to_loopback_unless_the_user_opts_in():
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_workers_get_longer_to_stop_than_they_take_to_drain(stage):
-    from streams.agents.stage import STOP_GRACE_S
+    from streams.runtime.stopping import STOP_GRACE_S
 
     assert duration_s(_services()[stage]["stop_grace_period"]) > STOP_GRACE_S
 

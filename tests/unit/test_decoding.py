@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from streams.decoding import RejectedInput, decode_raw_article
+from streams.intake.decoding import RejectedInput, decode_raw_article
 
 LIMIT = 1_000
 

@@ -16,9 +16,9 @@ import pytest
 
 from schemas import EnrichedArticle
 from streams.config import Settings
-from streams.enriching import enrich_inputs
-from streams.inputs import Input
-from streams.sink.rows import Stored, to_rows
+from streams.intake.enriching import enrich_inputs
+from streams.intake.inputs import Input
+from streams.sinks.postgres.rows import article_row
 from tests.faults.checks import record_hostile
 from tests.faults.hostile import Case, cases, non_english
 
@@ -39,7 +39,7 @@ def as_expected(case: Case, outcome: EnrichedArticle | Exception) -> bool:
         isinstance(outcome, EnrichedArticle)
         and outcome.id == case.article_id
         and case.check(outcome)
-        and "\x00" not in repr(to_rows([Stored(outcome, 0, 0)]))  # PostgreSQL refuses NUL
+        and "\x00" not in repr(article_row(outcome, 0, 0))  # PostgreSQL refuses NUL
     )
 
 
@@ -96,7 +96,7 @@ def test_newsflow_enrich_reports_each_rejected_line_and_goes_on(tmp_path: Path) 
 def test_sasl_ssl_settings_reach_both_kafka_clients_and_the_password_is_never_shown(
     tmp_path: Path,
 ) -> None:
-    from streams.agents.stage import create_app
+    from streams.runtime.app import create_app
 
     settings = Settings(
         kafka_security_protocol="SASL_SSL",

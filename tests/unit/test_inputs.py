@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.inputs import read_inputs
+from streams.intake.inputs import read_inputs
 
 
 def values(paths: list[str], stdin: bytes = b"") -> list[dict[str, object]]:

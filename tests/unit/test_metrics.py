@@ -10,8 +10,8 @@ from typing import Any
 from faust.types import TP
 from prometheus_client import REGISTRY
 
-from streams import metrics
-from streams.metrics import Health, serve
+from streams.runtime import metrics
+from streams.runtime.metrics import Health, serve
 
 
 @dataclass

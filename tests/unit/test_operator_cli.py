@@ -6,15 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from streams.answers.consuming import record_matches, table_row
 from streams.cli import build_parser, main
-from streams.publishing import (
-    Progress,
-    PublishReport,
-    plan_files,
-    progress_line,
-    record_matches,
-    table_row,
-)
+from streams.intake.publishing import Progress, PublishReport, plan_files, progress_line
 
 RECORD = {
     "id": "kenya-loans",
@@ -112,7 +106,7 @@ def test_a_taken_viewer_port_is_one_line_with_what_to_do(
 def test_only_matching_records_come_through_with_their_text() -> None:
     import json
 
-    from streams.publishing import matching_records
+    from streams.answers.consuming import matching_records
 
     values = [b"not json", b"[1]", json.dumps(RECORD).encode(), b'{"id": "other"}']
     found = list(matching_records(values, "kenya", None))

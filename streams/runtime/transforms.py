@@ -28,8 +28,8 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any, Generic, Protocol, TypeVar
 
-from streams.batch import apply_each
 from streams.config import Settings
+from streams.runtime.each import apply_each, batch_then_each
 
 log = logging.getLogger(__name__)
 
@@ -69,25 +69,18 @@ async def transform_each(
     alone and an item that exceeds the limit becomes an ArticleTimeout (dead-lettered), so one
     pathological article cannot stall its partition.
     """
-    if not items:
-        return []
-    try:
-        return await runner.run(items, timeout_s)
-    except TimeoutError:
-        log.warning(
-            "a batch of %d took over %ss; retrying each article alone", len(items), timeout_s
-        )
-    except TransformProcessDied as died:
-        log.warning("a batch of %d failed (%s); retrying each article alone", len(items), died)
-    outcomes: list[Out | Exception] = []
-    for item in items:
-        try:
-            outcomes += await runner.run([item], timeout_s)
-        except TimeoutError:
-            outcomes.append(ArticleTimeout(f"processing took over {timeout_s}s, the limit"))
-        except TransformProcessDied as died:
-            outcomes.append(died)
-    return outcomes
+
+    def outcome_of(error: Exception) -> Exception:
+        if isinstance(error, TimeoutError):
+            return ArticleTimeout(f"processing took over {timeout_s}s, the limit")
+        return error
+
+    return await batch_then_each(
+        partial(runner.run, timeout_s=timeout_s),
+        items,
+        (TimeoutError, TransformProcessDied),
+        outcome_of,
+    )
 
 
 class ThreadRunner(Generic[In, Out]):

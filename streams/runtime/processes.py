@@ -26,12 +26,23 @@ def start_worker(
         )
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 1.0) -> bool:
-    """Poll `condition` until it holds or `timeout` seconds pass; return whether it held."""
+def wait_until(
+    condition: Callable[[], bool],
+    timeout: float,
+    interval: float = 1.0,
+    between: Callable[[], None] | None = None,
+) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass; return whether it held.
+
+    `between` runs after each poll that failed (say, to check the workers are still alive; it
+    may raise to give up early).
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return True
+        if between is not None:
+            between()
         time.sleep(interval)
     return condition()
 

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
 from schemas import EnrichedArticle, RawArticle
-from streams.batch import apply_each
 from streams.config import Settings
-from streams.decoding import decode_raw_article
-from streams.inputs import Input
+from streams.intake.decoding import decode_raw_article
+from streams.intake.inputs import Input
 from streams.nlp.enrich import enrich
 from streams.nlp.model import load_model
+from streams.runtime.each import apply_each
 
 Outcome = tuple[str, EnrichedArticle | Exception]
 

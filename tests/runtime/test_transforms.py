@@ -1,7 +1,7 @@
 """A stage's transform runs off the event loop, one article over its time limit fails alone.
 
 The cheap stages run it on a thread; the spaCy stage in a child process that starts no thread
-(streams/agents/transforms.py). The child's transforms here are module-level, as the stages'
+(streams/runtime/transforms.py). The child's transforms here are module-level, as the stages'
 are, so the spawned child can import them.
 """
 
@@ -12,14 +12,14 @@ import os
 import time
 from collections.abc import Callable, Sequence
 
-from streams.agents.transforms import (
+from streams.config import Settings
+from streams.runtime.transforms import (
     ArticleTimeout,
     ProcessRunner,
     ThreadRunner,
     TransformProcessDied,
     transform_each,
 )
-from streams.config import Settings
 
 
 def slow_on(marker: str, sleep_s: float) -> Callable[[Sequence[str]], list[str]]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from kafka import TopicPartition
 
 from schemas import DeadLetter
-from streams.clients import consumer, producer
-from streams.topics import DLQ
+from streams.broker.clients import consumer, producer
+from streams.stages import DLQ
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Apply the SQL migrations in streams/sink/migrations/ once each, in name order."""
+"""Apply the SQL migrations in streams/sinks/postgres/migrations/ once each, in name order."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ MIGRATION_LOCK = 0x6E657773  # "news"
 
 def migration_files() -> list[tuple[str, str]]:
     """Return (name, sql) of every migration, in the order they apply."""
-    folder = resources.files("streams.sink") / "migrations"
+    folder = resources.files("streams.sinks.postgres") / "migrations"
     files = sorted(
         (entry for entry in folder.iterdir() if entry.name.endswith(".sql")),
         key=lambda entry: entry.name,

@@ -21,6 +21,8 @@ from typing import Any
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
+from streams.runtime.http import bind, reply
+
 log = logging.getLogger(__name__)
 
 # How many ports above the first one a worker tries before it gives up on serving metrics.
@@ -158,19 +160,12 @@ def make_handler(
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path == "/metrics":
-                self._reply(200, CONTENT_TYPE_LATEST, generate_latest(registry))
+                reply(self, 200, CONTENT_TYPE_LATEST, generate_latest(registry))
             elif path in ("/health", "/healthz"):
                 healthy, body = health.report()
-                self._reply(200 if healthy else 503, "application/json", json.dumps(body).encode())
+                reply(self, 200 if healthy else 503, "application/json", json.dumps(body).encode())
             else:
-                self._reply(404, "text/plain; charset=utf-8", b"try /metrics or /health\n")
-
-        def _reply(self, status: int, content_type: str, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                reply(self, 404, "text/plain; charset=utf-8", b"try /metrics or /health\n")
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # scrapes every few seconds would drown the worker's log
@@ -178,25 +173,9 @@ def make_handler(
     return Handler
 
 
-def bind(host: str, first_port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
-    """Bind an HTTP server on `first_port`, or the next free port above it.
-
-    Port 0 lets the kernel choose. Raises OSError when no port in the range is free.
-    """
-    attempts = 1 if first_port == 0 else PORT_ATTEMPTS
-    error: OSError | None = None
-    for port in range(first_port, first_port + attempts):
-        try:
-            return ThreadingHTTPServer((host, port), handler)
-        except OSError as busy:
-            error = busy
-    raise OSError(f"no free port for metrics in {first_port}..{first_port + attempts - 1}: {error}")
-
-
 def serve(host: str, first_port: int, health: Health) -> ThreadingHTTPServer:
     """Serve `/metrics` and `/health` from a daemon thread; return the bound server."""
-    server = bind(host, first_port, make_handler(health))
-    server.daemon_threads = True
+    server = bind(host, first_port, make_handler(health), attempts=PORT_ATTEMPTS)
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     return server
 

@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from streams.answers.stored import format_article, stored_articles
 from streams.config import Settings
-from streams.inputs import read_inputs
-from streams.publishing import publish
-from streams.sink.reading import format_article, stored_articles
+from streams.intake.inputs import read_inputs
+from streams.intake.publishing import publish
 
 
 def run_demo(settings: Settings, seeds: Path, start_workers: bool, timeout_s: float) -> int:

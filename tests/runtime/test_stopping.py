@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from streams.agents.stage import guarded
+from streams.runtime.stopping import guarded
 
 
 def test_a_cancelled_batch_finishes_before_the_cancellation_goes_on() -> None:

@@ -29,19 +29,14 @@ def kafka_unreachable(bootstrap: str) -> UnreachableError:
     )
 
 
-def servers(bootstrap: str) -> list[str]:
-    """Split a NEWSFLOW_KAFKA_BOOTSTRAP value into its host:port entries."""
-    return [server.strip() for server in bootstrap.split(",") if server.strip()]
-
-
 def _connect(bootstrap: str, make: Callable[..., Client], **config: object) -> Client:
-    from streams.config import get_settings
+    from streams.config import bootstrap_servers, get_settings
 
     # NEWSFLOW_KAFKA_SECURITY_PROTOCOL and friends (SASL/SSL) apply to every CLI client too.
     config = {**get_settings().kafka_python_security(), **config}
     try:
         return make(
-            bootstrap_servers=servers(bootstrap),
+            bootstrap_servers=bootstrap_servers(bootstrap),
             bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
             **config,
         )

@@ -1,22 +1,19 @@
-"""The topics newsflow reads and writes, and creating them with the partition count set."""
+"""Creating newsflow's topics with the partition count set, and what the broker says of them.
+
+The topic names come from the stage table (streams/stages.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import suppress
 
+from kafka import TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from streams.clients import MAX_MESSAGE_BYTES, UnreachableError, admin_client
-
-RAW = "articles.raw"
-CLEAN = "articles.clean"
-ENTITIES = "articles.entities"
-ENRICHED = "articles.enriched"
-DLQ = "articles.dlq"
-
-ALL_TOPICS = (RAW, CLEAN, ENTITIES, ENRICHED, DLQ)
+from streams.broker.clients import MAX_MESSAGE_BYTES, UnreachableError, admin_client, consumer
+from streams.stages import ALL_TOPICS
 
 
 def create_topics(
@@ -82,3 +79,24 @@ def group_members(bootstrap: str, group: str) -> list[int]:
         else 0
         for member in described["members"]
     ]
+
+
+def committed_lag(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    """Return, per partition of `topic`, how many messages lie past `group`'s committed offset.
+
+    Read from the broker, so it holds while the group's workers are down; a partition the group
+    never committed counts every message in it.
+    """
+    admin = admin_client(bootstrap)
+    reader = consumer(bootstrap, enable_auto_commit=False)
+    try:
+        committed = admin.list_group_offsets({group: None}).get(group, {})
+        partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or []]
+        ends = reader.end_offsets(partitions)
+        return {
+            tp.partition: end - (committed[tp].offset if tp in committed else 0)
+            for tp, end in sorted(ends.items())
+        }
+    finally:
+        reader.close()
+        admin.close()
