@@ -1,6 +1,6 @@
 """The metric names the alert rules and the dashboard may use: the one list both tests check.
 
-What newsflow exports is read from the metrics themselves (streams.metrics registers them in
+What newsflow exports is read from the metrics themselves (streams.runtime.metrics registers them in
 prometheus_client's registry), so a renamed metric fails these tests without an edit here.
 PLANNED names what issue #14 adds from another branch; drop an entry once it is exported.
 """
@@ -11,7 +11,7 @@ import re
 
 from prometheus_client import REGISTRY
 
-import streams.metrics  # noqa: F401  (registers newsflow's metrics)
+import streams.runtime.metrics  # noqa: F401  (registers newsflow's metrics)
 
 # Series each metric type exposes, as suffixes of its name.
 SUFFIXES = {
