@@ -8,20 +8,17 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.articles import CleanArticle, RawArticle
-from streams.nlp.cleaning import (
-    EmptyArticleError,
-    clean_article,
-    clean_text,
-    continue_cut_off_text,
-    drop_list_markers,
-    find_headline,
+from streams.nlp.blocks import split_blocks
+from streams.nlp.cleaning import EmptyArticleError, clean_article, clean_text
+from streams.nlp.furniture import (
     is_boilerplate_line,
     parse_byline,
-    split_blocks,
     split_caption,
     split_trailing_agency,
     strip_dateline,
 )
+from streams.nlp.headline import find_headline
+from streams.nlp.htmltext import continue_cut_off_text, drop_list_markers
 
 STORY = "\n\n".join(
     [
