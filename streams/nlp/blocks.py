@@ -71,3 +71,47 @@ def ends_sentence(block: str) -> bool:
 def same_text(a: str, b: str) -> bool:
     """Tell whether two texts are equal but for case and whitespace."""
     return _WHITESPACE.sub(" ", a).strip().casefold() == _WHITESPACE.sub(" ", b).strip().casefold()
+
+
+# A number as results and market tables print it: "3", "1-0", "3:45.011", ".500", "1/2",
+# "292-8", "$0.22", "12.5%", "(4)".
+_NUMBER = re.compile(r"(?<![\w.])[(+$-]?\d[\d,.:/-]*%?\)?(?![\w])|(?<![\w.])\.\d+(?!\w)")
+
+# A word of two or more letters: a name or a label in a table row.
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+# The marker that opens a list item: "1. ", "2) ", "- ", "* ", "• ".
+_LIST_ITEM = re.compile(r"^(?:\d{1,3}[.)]|[-*•·▪◦–])[ \t]+\S")
+
+# A turn of a Q&A interview: "Q: ...", "A. ...", "Question: ...".
+_QA_TURN = re.compile(r"^(?:Q|A|Question|Answer)[:.][ \t]+\S")
+
+# A pairing or fixture without a score: "Leeds v Hull", "HOUSTON AT PITTSBURGH".
+_FIXTURE = re.compile(
+    r"^[A-Z][\w.'’()-]*(?:[ ][A-Z(][\w.'’()-]*){0,3}[ ](?:v|vs\.?|at|AT|versus)[ ]"
+    r"[A-Z][\w.'’()-]*(?:[ ][A-Z(][\w.'’()-]*){0,3}$"
+)
+
+# A comma-separated run of three or more capitalised items: a line-up or squad list.
+_NAME_LIST = re.compile(r"^[A-Z][^,;\n]{1,40}(?:,[ ][A-Z][^,;\n]{1,40}){2,}\.?$")
+
+_MAX_ROW_WORDS = 40  # a longer line is a paragraph, whatever its numbers
+
+
+def is_table_row(line: str) -> bool:
+    """Tell whether a line reads as a row of a table or an item of a list, not a sentence.
+
+    Results, standings and market tables mix words with numbers ("Leeds 3 Hull 1"); lists
+    open with a marker ("1. ", "- "); interviews with "Q:"; line-ups are comma-separated
+    names. The caller rules out furniture of the same shapes (dates, counters).
+    """
+    stripped = line.strip()
+    if "\n" in stripped or not stripped or word_count(stripped) > _MAX_ROW_WORDS:
+        return False
+    if _LIST_ITEM.match(stripped) or _QA_TURN.match(stripped) or _FIXTURE.match(stripped):
+        return True
+    if _NAME_LIST.match(stripped):
+        return True
+    numbers = [m.start() for m in _NUMBER.finditer(stripped)]
+    # A lone number opening a line is a count in a teaser ("27 Oddest Case Reports").
+    return bool(_WORD.search(stripped)) and (len(numbers) > 1 or any(numbers))

@@ -12,10 +12,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 from schemas.articles import CleanArticle, RawArticle
-from streams.nlp.blocks import normalise_text, same_text, split_blocks, word_count
+from streams.nlp.blocks import is_table_row, normalise_text, same_text, split_blocks, word_count
 from streams.nlp.furniture import (
     ends_with_quote,
     is_boilerplate_line,
+    is_furniture,
     is_prose,
     is_trailing_marker,
     parse_byline,
@@ -31,6 +32,7 @@ from streams.nlp.language import detect_language
 
 _MIN_ARTICLE_WORDS = 12  # a prose block this long after a "Related" marker is the article's
 _MAX_LIST_ITEMS = 12  # a longer run after a ":" line is a link list
+_MAX_HEADING_WORDS = 8  # a heading inside a table is no longer than this
 _FURNITURE_RUN = 4  # this many short lines in a row after most of the article end it
 _TAIL_PROSE_SHARE = 0.35  # ... when less than this share of the prose follows them
 
@@ -78,7 +80,7 @@ def find_furniture_run(blocks: list[str]) -> int | None:
     The run must follow most of the article's prose, so lists inside the article stay.
     """
     prose_words = [word_count(b) if is_prose(b) else 0 for b in blocks]
-    listed = list_items(blocks)
+    listed = [a or b for a, b in zip(list_items(blocks), table_lines(blocks), strict=True)]
     total = sum(prose_words)
     before = 0
     for index in range(len(blocks) - _FURNITURE_RUN + 1):
@@ -104,6 +106,39 @@ def list_items(blocks: list[str]) -> list[bool]:
             for item in range(index, end):
                 marked[item] = True
     return marked
+
+
+def table_lines(blocks: list[str]) -> list[bool]:
+    """Mark the lines of in-article tables and lists (results, standings, line-ups, Q&A).
+
+    A run of lines that are not plain prose is a table when at least half of its lines are
+    rows (see is_table_row) that are not furniture; its other short lines are the table's
+    headings ("Division two", "Group B") and belong to it, furniture aside.
+    """
+    rows = [is_table_row(b) and not is_furniture(b) for b in blocks]
+    marked = [False] * len(blocks)
+    start = 0
+    while start < len(blocks):
+        end = start
+        while end < len(blocks) and (rows[end] or not is_prose(blocks[end])):
+            end += 1
+        run = range(start, end)
+        row_count = sum(rows[i] for i in run)
+        if row_count and 2 * row_count >= len(run):
+            for i in run:
+                marked[i] = rows[i] or not (
+                    is_furniture(blocks[i]) or is_trailing_marker(blocks[i])
+                )
+        start = end + 1
+    return marked
+
+
+def _is_table_heading(block: str) -> bool:
+    return (
+        word_count(block) <= _MAX_HEADING_WORDS
+        and not is_furniture(block)
+        and not is_trailing_marker(block)
+    )
 
 
 def drop_repeats(blocks: list[str], title: str | None) -> tuple[list[str], list[str]]:
@@ -148,7 +183,7 @@ def clean_text(text: str, title: str | None = None, *, extracted: bool = False) 
                 parts.removed.extend(_lines(block))
             blocks = blocks[:cut]
 
-    start = 0 if extracted else find_body_start(blocks)
+    start = 0 if extracted else _table_start(blocks, find_body_start(blocks))
     lead, body = blocks[:start], blocks[start:]
     parts.headline = find_headline(lead, title)
     for block in lead:
@@ -178,6 +213,15 @@ def clean_text(text: str, title: str | None = None, *, extracted: bool = False) 
             kept[0] = first
     parts.paragraphs = [p for p in (k.strip() for k in kept) if p]
     return parts
+
+
+def _table_start(blocks: list[str], start: int) -> int:
+    """Move the body's start back to a table before the first prose (results, then the report).
+
+    The first block stays out: it is the headline, whatever its numbers ("Leeds 3 Hull 1").
+    """
+    tables = table_lines(blocks[:start])
+    return next((i for i in range(1, start) if tables[i]), start)
 
 
 def _take_lead_block(block: str, parts: CleanParts) -> None:
@@ -230,9 +274,13 @@ def _take_caption(block: str, parts: CleanParts) -> bool:
 
 
 def _drop_trailing_fragments(kept: list[str], parts: CleanParts) -> list[str]:
-    """Drop the short non-prose lines that trail the last paragraph (footer links, buttons)."""
+    """Drop the short non-prose lines that trail the last paragraph (footer links, buttons).
+
+    A table that ends the article (results, standings) is not such a line.
+    """
+    tables = table_lines(kept)
     end = len(kept)
-    while end > 0 and not is_prose(kept[end - 1]):
+    while end > 0 and not is_prose(kept[end - 1]) and not tables[end - 1]:
         end -= 1
     if end == 0:
         return kept

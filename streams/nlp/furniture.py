@@ -73,6 +73,9 @@ _NOT_A_PLACE = word_set("furniture", "not_a_place")
 # agency sign-offs, gallery counters, comment counters, metadata labels.
 _BOILERPLATE = re.compile("^" + alternation("furniture", "boilerplate") + "$", re.IGNORECASE)
 
+# A line that is only an agency's sign-off: "- Bloomberg", "(Reuters)".
+_BARE_AGENCY = re.compile(r"^[-–—(]*[ \t]*" + _AGENCY + r"[ \t]*\)?$")
+
 # A heading after which the page lists other stories: the article is over.
 _TRAILING_MARKER = re.compile(
     "^" + alternation("furniture", "trailing_markers") + r"\W*$", re.IGNORECASE
@@ -113,7 +116,8 @@ def is_boilerplate_line(line: str) -> bool:
         return True
     if word_count(stripped) > 40:
         return False
-    return bool(_BOILERPLATE.match(stripped)) or is_date_line(stripped)
+    whole_line = _BOILERPLATE.match(stripped) or _BARE_AGENCY.match(stripped)
+    return bool(whole_line) or is_date_line(stripped)
 
 
 def is_trailing_marker(line: str) -> bool:
