@@ -100,6 +100,22 @@ _WORD_BEFORE = re.compile(r"([\w.'’-]+)[ ]+$")
 # A parenthesised acronym right after a name: "European Space Agency (ESA)".
 _PAREN_ACRONYM = re.compile(r"[ ]*\([ ]*([A-Z][A-Za-z&]{1,9})[ ]*\)")
 
+# Numbers a table row left on the end of a name: "Durham| 114", "Croft| 8-0-37-2".
+_TRAILING_NUMBERS = re.compile(r"(?:[ \t]+[-+(]?\d[\d.,:/()-]*)+$")
+
+# Labels of names that never end in a number ("Euro 96", "Apollo 11" are other labels).
+_NUMBERLESS_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
+
+# A country in parentheses right after a name: how results list a competitor, "(Kenya)".
+_COUNTRY_AFTER = re.compile(r"^[ ]*\(([A-Z][\w. ]{1,30})\)")
+
+# A competitor in a results row: two or three capitalised words and their country in
+# parentheses ("Ana Ruiz (Chile) 2:04.5").
+_COMPETITOR = re.compile(
+    r"(?<![\w.-])([A-Z][a-zà-ÿ'’-]+(?:[ ](?:[A-Z][a-zà-ÿ'’-]+|[A-Z]\.)){1,2})"
+    r"[ ]\(([A-Z][\w. ]{1,30})\)"
+)
+
 # A lowercase prefix spaCy kept on a name: "ex-|England", "pro-|Kremlin".
 _LOWER_PREFIX = re.compile(r"[a-z]+-(?=[A-Z])")
 
@@ -178,6 +194,9 @@ def doc_mentions(doc: Doc, text: str) -> list[RawMention]:
             end = extend_hyphen_tail(text, end)
         for piece_start, piece_end in line_pieces(text, ent.start_char, end):
             start, stop = trim_span(text, piece_start, piece_end)
+            if ent.label_ in _NUMBERLESS_LABELS:
+                numbers = _TRAILING_NUMBERS.search(text, start, stop)
+                stop = numbers.start() if numbers and numbers.start() > start else stop
             if 0 < stop - start <= MAX_NAME_CHARS and any(ch.isalpha() for ch in text[start:stop]):
                 mentions.append(RawMention(start, stop, text[start:stop], ent.label_))
     return mentions
@@ -277,8 +296,12 @@ def person_evidence(mention: RawMention, text: str) -> bool:
     word = _WORD_BEFORE.search(before)
     if word and (word.group(1).rstrip(".") in _TITLES or word.group(1).casefold() in _ROLES):
         return True
+    country = _COUNTRY_AFTER.match(after)
     return bool(
-        _AGE_AFTER.match(after) or _SPEECH_AFTER.match(after) or _SPEECH_BEFORE.search(before)
+        _AGE_AFTER.match(after)
+        or _SPEECH_AFTER.match(after)
+        or _SPEECH_BEFORE.search(before)
+        or (country and country.group(1).casefold() in _COUNTRIES)
     )
 
 
@@ -440,6 +463,20 @@ def add_defined_acronyms(text: str, mentions: Sequence[RawMention]) -> list[RawM
     return without_overlaps([*mentions, *added])
 
 
+def add_competitors(text: str, mentions: Sequence[RawMention]) -> list[RawMention]:
+    """Add the competitors of results rows the model missed: "Ana Ruiz (Chile)" is a PERSON
+    when the parentheses hold a country (a team would be listed without one)."""
+    taken = sorted((m.start, m.end) for m in mentions)
+    added: list[RawMention] = []
+    for match in _COMPETITOR.finditer(text):
+        name = match.group(1)
+        if match.group(2).casefold() not in _COUNTRIES or not could_be_person(name):
+            continue
+        if not _overlaps(taken, match.start(1), match.end(1)):
+            added.append(RawMention(match.start(1), match.end(1), name, "PERSON"))
+    return without_overlaps([*mentions, *added])
+
+
 def ends_with_word(full: str, short: str) -> bool:
     """Tell whether short is the one capitalised last word of the longer name full."""
     words = full.split()
@@ -493,7 +530,8 @@ def extract_entities(doc: Doc, text: str | None = None) -> list[Entity]:
     `text`, when given, is the text the doc was parsed from: it saves rebuilding it.
     """
     text = doc.text if text is None else text
-    mentions = add_defined_acronyms(text, add_repeated_names(text, doc_mentions(doc, text)))
+    mentions = add_repeated_names(text, add_competitors(text, doc_mentions(doc, text)))
+    mentions = add_defined_acronyms(text, mentions)
     return merge_mentions(mentions, text)
 
 
