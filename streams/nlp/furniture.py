@@ -91,6 +91,12 @@ _DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 
+# A wire dateline on a line of its own: a place in capitals and a date, "PORT ELLERY
+# 2026-07-18", "NICE, France 2026-07-18".
+_PLACE_DATE_LINE = re.compile(
+    r"^[A-Z][A-Z.'’ -]{1,40}(?:,[ ][A-Z][\w.'’ -]{1,30})?[ ]+\d{4}-\d{2}-\d{2}$"
+)
+
 _MIN_PROSE_WORDS = 6  # a block this long that ends a sentence is article text
 _LONG_PROSE_WORDS = 20  # a block this long is article text even without end punctuation
 _MAX_BYLINE_WORDS = 20
@@ -127,8 +133,9 @@ def is_trailing_marker(line: str) -> bool:
 
 
 def is_date_line(line: str) -> bool:
-    """Tell whether a line holds only a date (and maybe a time)."""
-    return bool(_DATE_LINE.match(line.strip()))
+    """Tell whether a line holds only a date (and maybe a time), or a place and a date."""
+    stripped = line.strip()
+    return bool(_DATE_LINE.match(stripped) or _PLACE_DATE_LINE.match(stripped))
 
 
 def _tail_start(line: str) -> int:
@@ -197,9 +204,16 @@ def strip_dateline(paragraph: str) -> tuple[str | None, str]:
         return None, paragraph
     dateline = (match.group("dateline") or match.group("place")).strip()
     rest = paragraph[match.end() :]
-    if dateline.upper() in _NOT_A_PLACE or word_count(rest) < 3:
+    if dateline.upper() in _NOT_A_PLACE or word_count(rest) < 3 or is_caps_headline(rest):
         return None, paragraph
     return dateline, rest
+
+
+def is_caps_headline(text: str) -> bool:
+    """Tell whether text opens in capitals, as a headline does after its section label
+    ("SOCCER - LEEDS SIGN STRIKER"), where a dateline is followed by a sentence."""
+    head = text[:60]
+    return sum(ch.isalpha() for ch in head) >= 8 and head.upper() == head
 
 
 def is_furniture(block: str) -> bool:

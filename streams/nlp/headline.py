@@ -38,9 +38,15 @@ def is_headline_candidate(line: str) -> bool:
 
 
 def find_headline(lead: list[str], title: str | None = None) -> str | None:
-    """Pick the headline: the given title, else the longest headline-like line before the body."""
+    """Pick the headline: the given title, else the longest headline-like line before the body.
+
+    The first line may end in a full stop (some sites end headlines with one): it is the
+    headline when no other line before the body reads as one.
+    """
     if title and title.strip():
         return _WHITESPACE.sub(" ", title).strip()
+    if lead and is_stopped_headline(lead[0]) and not any(map(is_headline_candidate, lead)):
+        return lead[0]
     candidates = [
         line
         for index, line in enumerate(lead)
@@ -52,12 +58,26 @@ def find_headline(lead: list[str], title: str | None = None) -> str | None:
     return max(candidates, key=word_count)
 
 
+def is_stopped_headline(line: str) -> bool:
+    """Tell whether a line could be a headline that ends in a full stop."""
+    return "\n" not in line and is_headline_candidate(line.rstrip("\"'”’").removesuffix("."))
+
+
 def find_body_start(blocks: list[str]) -> int:
     """Return the index of the first block of article text; the blocks before it are furniture.
 
-    When nothing reads as prose, only a leading headline-like line is furniture.
+    When nothing reads as prose, only a leading headline-like line is furniture. A first line
+    that reads as prose but is followed by furniture (a byline, a time stamp, share buttons)
+    is a headline ending in a full stop, not the article's first paragraph.
     """
     for index, block in enumerate(blocks):
+        if (
+            index == 0
+            and len(blocks) > 2
+            and is_furniture(blocks[1])
+            and is_stopped_headline(block)
+        ):
+            continue
         if is_prose(block) and not is_furniture(block) and not precedes_credit(blocks, index):
             if is_question_headline(blocks, index) or _repeats_next(blocks, index):
                 continue
