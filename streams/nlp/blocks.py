@@ -74,8 +74,10 @@ def same_text(a: str, b: str) -> bool:
 
 
 # A number as results and market tables print it: "3", "1-0", "3:45.011", ".500", "1/2",
-# "292-8", "$0.22", "12.5%", "(4)".
-_NUMBER = re.compile(r"(?<![\w.])[(+$-]?\d[\d,.:/-]*%?\)?(?![\w])|(?<![\w.])\.\d+(?!\w)")
+# "292-8", "$0.22", "12.5%", "(4)", "(75th)".
+_NUMBER = re.compile(
+    r"(?<![\w.])[(+$-]?\d[\d,.:/-]*(?:%|st|nd|rd|th)?\)?(?![\w])|(?<![\w.])\.\d+(?!\w)"
+)
 
 # A word of two or more letters: a name or a label in a table row.
 _WORD = re.compile(r"[^\W\d_]{2,}")
