@@ -15,6 +15,7 @@ from functools import cached_property
 
 from streams.nlp.cues import lexicon
 from streams.nlp.mentions import IndexedMention, MentionIndex
+from streams.nlp.quote_marks import SentenceIndex
 
 # Words that put the next name in object position: "told Choe", "met Wang", "with Kim".
 _OBJECT_MARKER = re.compile(
@@ -92,9 +93,10 @@ def role_holders(body: str, mentions: MentionIndex) -> dict[str, list[IndexedMen
 class Coreference:
     """Resolve pronouns, roles and descriptions of one body to canonical entity names."""
 
-    def __init__(self, body: str, mentions: MentionIndex) -> None:
+    def __init__(self, body: str, mentions: MentionIndex, sentences: SentenceIndex) -> None:
         self.body = body
         self.mentions = mentions
+        self.sentences = sentences
 
     @cached_property
     def genders(self) -> dict[str, str]:
@@ -123,18 +125,52 @@ class Coreference:
         word = pronoun.lower()
         return self.nearest(_PRONOUN_LABELS.get(word, ()), _PRONOUN_GENDER.get(word), position)
 
+    def fits(self, mention: IndexedMention, labels: tuple[str, ...], gender: str | None) -> bool:
+        """Tell whether a mention can be what a pronoun of labels and gender stands for.
+
+        A he/she also fits an entity the model labelled otherwise when the body gives it a
+        gender: only persons get one.
+        """
+        if self.mentions.is_quoted(mention.start):
+            return False
+        known = self.genders.get(mention.name)
+        if gender is None:
+            return mention.label in labels
+        if known is not None:
+            return known == gender and mention.label in (*labels, "ORG", "GPE", "NORP")
+        return mention.label in labels
+
     def nearest(self, labels: tuple[str, ...], gender: str | None, position: int) -> str | None:
-        """Return the nearest subject-like entity of labels (and gender) before position."""
+        """Return the most salient fitting entity before position.
+
+        Sentence by sentence backwards from position, the first fitting subject-like
+        mention of a sentence wins (the sentence's subject comes first in English news);
+        a mention in object or possessor position is the last resort.
+        """
         fallback: str | None = None
+        group_sentence: int | None = None
+        group: list[IndexedMention] = []
         for mention in self.mentions.before(position):
-            if mention.label not in labels or self.mentions.is_quoted(mention.start):
+            if not self.fits(mention, labels, gender):
                 continue
-            if gender and self.genders.get(mention.name, gender) != gender:
-                continue
-            if self.is_subject_like(mention):
-                return mention.name
+            sentence = self.sentences.at(mention.start)
+            if group and sentence != group_sentence:
+                break
+            group_sentence = sentence
             fallback = fallback or mention.name
-        return fallback
+            if self.is_subject_like(mention):
+                group.append(mention)
+        if group:
+            return group[-1].name
+        return self._subject_further_back(labels, gender, position) or fallback
+
+    def _subject_further_back(
+        self, labels: tuple[str, ...], gender: str | None, position: int
+    ) -> str | None:
+        for mention in self.mentions.before(position):
+            if self.fits(mention, labels, gender) and self.is_subject_like(mention):
+                return mention.name
+        return None
 
     def role(self, noun: str, position: int) -> str | None:
         """Return the person "the <noun>" at position refers to.

@@ -256,12 +256,8 @@ def share_clause_speakers(direct: list[Quote], indirect: Sequence[Quote]) -> lis
 def extract_quotes(body: str, entities: Sequence[Entity], sentences: Sequence[Span]) -> list[Quote]:
     """Return the direct and indirect quotes of body, in body order, with their speakers."""
     mentions = MentionIndex(entities)
-    doc = Document(
-        body=body,
-        sentences=SentenceIndex(sentences or fallback_sentences(body)),
-        mentions=mentions,
-        coref=Coreference(body, mentions),
-    )
+    sentence_index = SentenceIndex(sentences or fallback_sentences(body))
+    doc = Document(body, sentence_index, mentions, Coreference(body, mentions, sentence_index))
     direct = direct_quotes(doc)
     indirect = indirect_quotes(doc, direct)
     direct = share_clause_speakers(direct, indirect)
