@@ -37,13 +37,12 @@ class MentionIndex:
         self.mentions = sorted(mentions, key=lambda m: (m.start, m.end))
         self.starts = [m.start for m in self.mentions]
         self.labels = {entity.name: entity.label for entity in entities}
-        self.last_words: dict[str, tuple[str, str]] = {}
+        owners: dict[str, set[tuple[str, str]]] = {}
         for entity in entities:
-            last = entity.name.split()[-1]
-            if last in self.last_words and self.last_words[last][0] != entity.name:
-                self.last_words[last] = ("", "")  # two entities share it: ambiguous
-            elif entity.label in SPEAKER_LABELS:
-                self.last_words.setdefault(last, (entity.name, entity.label))
+            if entity.label in SPEAKER_LABELS:
+                owners.setdefault(entity.name.split()[-1], set()).add((entity.name, entity.label))
+        # A last word two speakers share ("Clinton") names neither.
+        self.last_words = {word: next(iter(o)) for word, o in owners.items() if len(o) == 1}
         self.quoted_starts: list[int] = []
         self.quoted_ends: list[int] = []
 
@@ -70,8 +69,7 @@ class MentionIndex:
 
     def named_by_word(self, word: str) -> tuple[str, str] | None:
         """Return (name, label) of the one speaker-like entity whose name ends with word."""
-        found = self.last_words.get(word) or self.last_words.get(word.title())
-        return found if found and found[0] else None
+        return self.last_words.get(word) or self.last_words.get(word.title())
 
     def main_org(self, position: int) -> str | None:
         """Return the organisation mentioned most often before position (first on ties)."""

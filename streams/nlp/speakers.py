@@ -67,8 +67,13 @@ def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
         taken.append((mention.start, mention.end))
         if body[mention.end : mention.end + 1] == "-" or POSSESSIVE_AFTER.match(body, mention.end):
             continue  # a modifier, not a speaker: "a Washington-based expert", "Kim's lawyer"
-        speaker = mention.name if mention.label in SPEAKER_LABELS else None
-        found.append(Candidate(mention.start, mention.end, _LABEL_RANK[mention.label], speaker))
+        rank, speaker = _LABEL_RANK[mention.label], mention.name
+        if mention.label not in SPEAKER_LABELS:
+            # A place never speaks; the model may have mislabelled a person's short form
+            # ("DuVernay" as GPE) whose full name the article gives as a person.
+            named = doc.mentions.named_by_word(mention.name.split()[-1])
+            rank, speaker = (_LABEL_RANK[named[1]], named[0]) if named else (rank, None)
+        found.append(Candidate(mention.start, mention.end, rank, speaker))
     for match in _PRONOUN.finditer(body, start, end):
         speaker = doc.coref.pronoun(match.group(), match.start())
         rank = 1 if match.group().lower() == "it" else 0
