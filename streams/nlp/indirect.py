@@ -50,6 +50,12 @@ _CLAUSE_OPENER = re.compile(
 # "that" opening a reported clause, after optional words: "told reporters that".
 _THAT = re.compile(r"\bthat\b")
 
+# A finite verb before "that": the clause has begun and "that" is a relative pronoun ("said
+# the plan was a fantasy that would ...").
+_FINITE_VERB = re.compile(
+    r"\b(?:is|was|are|were|has|had|have|will|would|could|should|can|may|might|must|did|does)\b"
+)
+
 # ", according to ..." closing a reported clause.
 _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
 
@@ -60,7 +66,12 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     window = body[position : min(end, position + 80)]
     comma = window.find(",")
     that = _THAT.search(window)
-    if that and (comma < 0 or that.start() < comma) and count_words(window[: that.start()]) <= 5:
+    if (
+        that
+        and (comma < 0 or that.start() < comma)
+        and count_words(window[: that.start()]) <= 5
+        and not _FINITE_VERB.search(window, 0, that.start())
+    ):
         position += that.end()
     elif cue.group() in lexicon().addressee and cue.group() in lexicon().reporting:
         opener = addressee_end(body, position, end)
