@@ -13,17 +13,18 @@ from streams.nlp.cues import lexicon
 from streams.nlp.quote_marks import count_words, trim
 from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
+    PASSIVE,
     Document,
     inverted_speaker,
     speaker_candidates,
     subject_speaker,
 )
 
+# An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet).
+_UNREALISED = re.compile(r"(?:\bto|\b[Ll]et['’]s|\b[Ll]et[ ]us)[ ]+$")
+
 _MAX_ADDRESSEE_WORDS = 8  # longest "Y" in "C, X told Y."
 _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE = 3  # longest "Y" in "X told Y the plan was ..."
-
-# A passive before a cue: "was told", "has been asked" (no speaker is reporting).
-_PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
 
 # Time phrases between a cue and its clause: "said Monday", "said on Tuesday that".
 _TIME_PHRASE = re.compile(
@@ -125,7 +126,7 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
     start, end = sentence
     for cue in lexicon().cue.finditer(body, start, end):
         left = body[start : cue.start()]
-        if _PASSIVE.search(left):
+        if PASSIVE.search(left) or _UNREALISED.search(left):
             continue
         text = cue.group()
         if text.lower() == "according to":

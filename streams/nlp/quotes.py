@@ -29,16 +29,19 @@ from streams.nlp.quote_marks import (
     pair_quote_marks,
     paragraph_spans,
 )
-from streams.nlp.speakers import MAX_SUBJECT_WORDS, Document, attribute, head_speaker
+from streams.nlp.speakers import (
+    MAX_SUBJECT_WORDS,
+    PASSIVE,
+    Document,
+    attribute,
+    head_speaker,
+)
 
 __all__ = ["add_quotes", "extract_quotes", "fallback_sentences"]
 
 MIN_QUOTE_WORDS = 3  # shorter quoted text is speech only when a cue in its sentence credits it
 _CONTEXT_CHARS = 200  # how far from a quote its attribution is looked for
 _MAX_LABEL_WORDS = 14  # longest "Name, role at Outlet" before a colon
-
-# A passive before a cue: "was told", "has been asked" (no speaker is reporting).
-_PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
 
 # A dash right after a closing mark: the sign-off of a roundup quote ('" ― Ana Ruiz').
 _DASH_SIGN_OFF = re.compile(r"[ ]*[―—–-]{1,2}[ ]*")
@@ -71,7 +74,7 @@ def attribution_after(doc: Document, segment: Segment, limit: int) -> Attributio
     first: Attribution | None = None
     for cue in lexicon().cue.finditer(body, start, end):
         left = body[start : cue.start()]
-        if count_words(left) > MAX_SUBJECT_WORDS or _PASSIVE.search(left):
+        if count_words(left) > MAX_SUBJECT_WORDS or PASSIVE.search(left):
             break
         attribution = attribute(doc, start, cue, end)
         if attribution.speaker is not None:
@@ -90,7 +93,7 @@ def attribution_before(doc: Document, segment: Segment, floor: int) -> Attributi
     start = max(floor, sentence_start, segment.open - _CONTEXT_CHARS)
     cues = list(lexicon().cue.finditer(body, start, segment.open))
     for cue in reversed(cues):
-        if _PASSIVE.search(body[start : cue.start()]):
+        if PASSIVE.search(body[start : cue.start()]):
             continue
         return attribute(doc, start, cue, segment.open)
     return label_attribution(doc, start, segment.open)

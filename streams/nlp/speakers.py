@@ -28,6 +28,9 @@ _ABBREVIATION = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Col|Lt|Sgt|S
 # How strongly a mention's label suggests a speaker (lower is stronger).
 _LABEL_RANK = {"PERSON": 0, "ORG": 1, "GPE": 2, "NORP": 2, "LOC": 2, "FAC": 2}
 
+# A passive before a cue: "was told", "has been asked" (no speaker is reporting).
+PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
+
 MAX_SUBJECT_WORDS = 12  # longest "X" in "X said"
 _MAX_INVERTED_SPEAKER_CHARS = 60  # longest "X" in "said X"
 
