@@ -64,6 +64,7 @@ def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
     body, cues = doc.body, lexicon()
     found: list[Candidate] = []
     taken: list[tuple[int, int]] = []
+    speaker: str | None
     for mention in doc.mentions.within(start, end):
         if mention.label not in _LABEL_RANK:
             continue
