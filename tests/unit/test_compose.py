@@ -22,7 +22,7 @@ from jsonschema import Draft7Validator
 
 from schemas.articles import RawArticle
 from streams.stack.versions import KAFKA_VERSION, POSTGRES_MAJOR
-from streams.stages import DEFAULT_STAGES
+from streams.stages import DEFAULT_STAGES, STAGE_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -110,7 +110,7 @@ def test_compose_file_parses_into_services():
     assert {"kafka", "postgres", "topics-init", "db-init", *STAGES} <= set(_services())
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", STAGE_NAMES)
 def test_every_stage_has_a_scalable_service(stage):
     service = _services()[stage]
     assert _command(service) == ["newsflow", "worker", stage]
@@ -119,7 +119,13 @@ def test_every_stage_has_a_scalable_service(stage):
     assert service.get("restart") == "unless-stopped"
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_optional_stages_start_only_with_their_profile(stage):
+    profiles = _services()[stage].get("profiles")
+    assert (profiles is None) == (stage in DEFAULT_STAGES), profiles
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
 def test_stages_start_after_topics_and_schema_exist(stage):
     depends_on = _services()[stage]["depends_on"]
     for init in ("topics-init", "db-init"):
