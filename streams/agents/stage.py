@@ -16,12 +16,13 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, TypeVar
 
 import faust
-from faust.types import EventT
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import EventT, TransportT
 
 from schemas import CleanArticle, DeadLetter
 from streams import metrics
@@ -103,9 +104,31 @@ class Stage(Generic[In, Out]):
 FETCH_BYTES_PER_PARTITION = 1024 * 1024
 
 
+class IdempotentProducer(faust_aiokafka.Producer):
+    """Faust's aiokafka producer with idempotence on (acks=all, which it requires, is set).
+
+    Faust 0.15 turns idempotence on only inside exactly-once transactions and has no setting
+    for it; the broker then writes a send that aiokafka retries after a failover only once.
+    """
+
+    def _settings_extra(self) -> Mapping[str, Any]:
+        return {**super()._settings_extra(), "enable_idempotence": True}
+
+
+class IdempotentTransport(faust_aiokafka.Transport):
+    Producer = IdempotentProducer
+
+
+class StageApp(faust.App):
+    """A Faust app whose producer is idempotent."""
+
+    def _new_transport(self) -> TransportT:
+        return IdempotentTransport(self.conf.broker_consumer, self)
+
+
 def create_app(stage: str, settings: Settings) -> faust.App:
     """Return the Faust app of `stage`: its own consumer group, raw bytes in and out."""
-    app = faust.App(
+    app = StageApp(
         f"newsflow-{stage}",
         broker=[f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")],
         broker_credentials=settings.faust_credentials(),
@@ -120,6 +143,7 @@ def create_app(stage: str, settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         stream_buffer_maxsize=max(64, settings.sink_batch_size * 2),
+        producer_acks=-1,  # every in-sync replica (min.insync.replicas of the topic) has it
         producer_linger=0.005,
         producer_max_request_size=MAX_MESSAGE_BYTES,
         # Per partition and fetch. A larger record still arrives whole (the broker always
