@@ -49,4 +49,5 @@ browser:
 
 clean:
 	-$(BIN)/newsflow stack down
+	-$(BIN)/newsflow stack down --brokers 3
 	rm -rf .stack
