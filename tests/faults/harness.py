@@ -95,10 +95,16 @@ class FaultStack:
 
 @contextmanager
 def fault_stack(
-    name: str, log_dir: Path, brokers: int = 1, replication_factor: int = 1
+    name: str, log_dir: Path | None = None, brokers: int = 1, replication_factor: int = 1
 ) -> Iterator[FaultStack]:
-    """Start a dedicated stack of `brokers`, the topics, one worker per stage; warm it up."""
+    """Start a dedicated stack of `brokers`, the topics, one worker per stage; warm it up.
+
+    Worker logs go to log_dir, by default beside the stack's own in its folder.
+    """
     root = stack_root(name)
+    if log_dir is None:
+        log_dir = root / "workers"
+        log_dir.mkdir()
     cache = Path(os.environ.get("NEWSFLOW_CACHE_DIR", Path.home() / ".cache/newsflow"))
     try:
         context = local_stack(root, cache, brokers)

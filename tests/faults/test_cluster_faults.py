@@ -6,7 +6,8 @@ publishes 2,000 fresh articles and, while they flow, SIGKILLs the broker that le
 partitions (later restarting it), or stops each broker cleanly in turn and restarts it (a
 rolling restart). Then, as for every fault (tests/faults/harness.py): each article stored
 exactly once, child rows consistent, lag 0, no worker exited on its own. Each run prints how
-long the pipeline took to recover, and appends it to recovery.txt in the stack's folder.
+long the pipeline took to recover, and appends it to recovery.txt in the stack's folder
+(/tmp/newsflow-cluster-stack-*, with the brokers' and workers' logs).
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ CLEAN_SHUTDOWN = ".kafka_cleanshutdown"
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
-    log_dir = tmp_path_factory.mktemp("cluster-workers")
-    with fault_stack("cluster-stack", log_dir, brokers=BROKERS, replication_factor=3) as faults:
+def cluster() -> Iterator[FaultStack]:
+    # Worker logs stay in the stack's folder: pytest prunes its temporary folders.
+    with fault_stack("cluster-stack", brokers=BROKERS, replication_factor=3) as faults:
         yield faults
 
 
