@@ -90,4 +90,5 @@ promtool:
 
 clean:
 	-$(BIN)/newsflow stack down
+	-$(BIN)/newsflow stack down --brokers 3
 	rm -rf .stack

@@ -77,6 +77,7 @@ JSON_KEYS = (
     "rss_mb_other_max",
     "sink_articles_per_s",
     "sink_parquet_articles_per_s",
+    "rss_mb_parquet_sink",
 )
 
 
@@ -724,7 +725,14 @@ def run_against(
     finally:
         workers.stop_all()
     nlp = [rss for name, rss in workers.peak_rss_mb.items() if name.startswith(NLP_STAGE)]
-    other = [rss for name, rss in workers.peak_rss_mb.items() if not name.startswith(NLP_STAGE)]
+    # The Parquet sink carries pyarrow (~60 MB): its own figure, not one of the other workers'.
+    parquet = [rss for name, rss in workers.peak_rss_mb.items() if name.startswith("sink-parquet")]
+    other = [
+        rss
+        for name, rss in workers.peak_rss_mb.items()
+        if not name.startswith((NLP_STAGE, "sink-parquet"))
+    ]
+    figures["rss_mb_parquet_sink"] = max(parquet, default=None)
     figures["rss_mb_nlp_max"] = max(nlp, default=None)
     figures["rss_mb_other_max"] = max(other, default=None)
     figures["rss_mb_by_worker"] = workers.peak_rss_mb

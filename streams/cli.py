@@ -75,9 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
         "start, stop or check the local Kafka + PostgreSQL",
         "  newsflow stack up        start both on 127.0.0.1, create the topics and tables\n"
         "  newsflow stack status    say whether each is running, and where\n"
-        "  newsflow stack down      stop both (their data stays in NEWSFLOW_STACK_DIR)\n",
+        "  newsflow stack down      stop both (their data stays in NEWSFLOW_STACK_DIR)\n"
+        "  newsflow stack up --brokers 3    a three-broker cluster on 9092, 9094, 9096;\n"
+        "                           topics with 3 replicas, min.insync.replicas=2\n",
     )
     stack.add_argument("action", choices=("up", "down", "status"))
+    stack.add_argument(
+        "--brokers",
+        type=int,
+        choices=(1, 3),
+        default=None,
+        help="Kafka brokers: 1, or a cluster of 3 (default: as many as NEWSFLOW_KAFKA_BOOTSTRAP "
+        "lists); give the same to status and down",
+    )
 
     topics = add_command(
         commands,
@@ -263,26 +273,44 @@ def friendly(error: Exception) -> str | None:
 
 def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
     from streams import stack
+    from streams.config import bootstrap_servers
 
-    kafka = stack.kafka_config(settings.stack_dir, settings.cache_dir, settings.kafka_bootstrap)
+    brokers = args.brokers or len(bootstrap_servers(settings.kafka_bootstrap))
+    nodes = stack.cluster_config(
+        settings.stack_dir, settings.cache_dir, settings.kafka_bootstrap, brokers
+    )
+    bootstrap = stack.bootstrap_of(nodes)
     postgres = stack.postgres_config(settings.stack_dir, settings.database_dsn)
     if args.action == "up":
-        stack.start_kafka(kafka)
+        stack.start_cluster(nodes)
         stack.start_postgres(postgres)
         from streams.broker.topics import create_topics
         from streams.sinks.postgres.migrations import migrate
 
-        create_topics(settings.kafka_bootstrap, settings.partitions, settings.replication_factor)
+        create_topics(bootstrap, settings.partitions, topic_replication(settings, len(nodes)))
         migrate(settings.database_dsn)
     elif args.action == "down":
-        stack.stop_kafka(kafka)
+        stack.stop_cluster(nodes)
         stack.stop_postgres(postgres)
-    kafka_state = "running" if stack.kafka_running(kafka) else "stopped"
+    running = [stack.kafka_running(node) for node in nodes]
+    kafka_state = "running" if all(running) else "partly" if any(running) else "stopped"
     postgres_state = "running" if stack.postgres_running(postgres) else "stopped"
-    print(f"kafka     {kafka_state:8} NEWSFLOW_KAFKA_BOOTSTRAP={settings.kafka_bootstrap}")
+    print(f"kafka     {kafka_state:8} NEWSFLOW_KAFKA_BOOTSTRAP={bootstrap}")
+    if len(nodes) > 1:
+        for node, up in zip(nodes, running, strict=True):
+            state = "running" if up else "stopped"
+            controller = f"controller {node.controller_port}"
+            print(f"  node {node.node_id}  {state:8} {node.bootstrap} ({controller})")
     print(f"postgres  {postgres_state:8} NEWSFLOW_DATABASE_URL={settings.database_display}")
     print(f"logs      {settings.stack_dir.resolve()}")
     return 0
+
+
+def topic_replication(settings: Settings, brokers: int) -> int:
+    """Return the replication factor of the topics: the setting, else one copy per broker."""
+    if "replication_factor" in settings.model_fields_set:
+        return settings.replication_factor
+    return min(brokers, 3)
 
 
 def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
@@ -440,7 +468,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from streams.ops.demo import run_demo
 
     if not args.no_stack:
-        cmd_stack(argparse.Namespace(action="up"), settings)
+        cmd_stack(argparse.Namespace(action="up", brokers=None), settings)
     return run_demo(settings, Path(args.seeds), not args.no_workers, args.timeout)
 
 
