@@ -10,6 +10,7 @@ from schemas import CleanArticle, RawArticle
 from streams.config import Settings
 from streams.intake.decoding import decode_raw_article
 from streams.nlp.cleaning import clean_article
+from streams.pipeline import stamp_first
 from streams.runtime.messages import Inbound
 from streams.runtime.stage import Stage, build_stage
 from streams.runtime.transforms import ThreadRunner
@@ -21,8 +22,8 @@ STAGE = stage("clean")
 
 
 def clean_all(received: Sequence[Received]) -> list[CleanArticle]:
-    """Clean each article, stamping when it was published to Kafka."""
-    return [clean_article(raw, published_ms) for raw, published_ms in received]
+    """Clean each article, stamping when it was published to Kafka and by which code."""
+    return [stamp_first(clean_article(raw, published_ms)) for raw, published_ms in received]
 
 
 def build(settings: Settings) -> faust.App:

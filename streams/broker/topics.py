@@ -13,7 +13,14 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streams.broker.clients import MAX_MESSAGE_BYTES, UnreachableError, admin_client, consumer
-from streams.stages import ALL_TOPICS
+from streams.stages import ALL_TOPICS, RAW
+
+# articles.raw is the durable store of the input `newsflow reprocess` re-enriches: kept for
+# ever and compacted by key (the article id), so it holds the latest raw version of every
+# article, plus versions not yet compacted (docs/reliability.md, "Keeping the raw input").
+TOPIC_CONFIGS: dict[str, dict[str, str]] = {
+    RAW: {"cleanup.policy": "compact", "retention.ms": "-1"},
+}
 
 
 def create_topics(
@@ -36,7 +43,10 @@ def create_topics(
                     name,
                     num_partitions=partitions,
                     replication_factor=replication_factor,
-                    topic_configs={"max.message.bytes": str(MAX_MESSAGE_BYTES)},
+                    topic_configs={
+                        "max.message.bytes": str(MAX_MESSAGE_BYTES),
+                        **TOPIC_CONFIGS.get(name, {}),
+                    },
                 )
                 for name in missing
             ]
