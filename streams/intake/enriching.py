@@ -6,10 +6,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
 from schemas import EnrichedArticle, RawArticle
+from streams.agents.pipeline import enriched
 from streams.config import Settings
 from streams.intake.decoding import decode_raw_article
 from streams.intake.inputs import Input
-from streams.nlp.enrich import enrich
 from streams.nlp.model import load_model
 from streams.runtime.each import apply_each
 
@@ -21,7 +21,7 @@ def enrich_inputs(inputs: Iterable[Input], settings: Settings) -> Iterator[Outco
     nlp = load_model(settings.spacy_model)
 
     def enrich_batch(raws: Sequence[RawArticle]) -> list[EnrichedArticle]:
-        return enrich(raws, nlp, batch_size=settings.nlp_batch_size)
+        return enriched([(raw, None) for raw in raws], nlp, settings)
 
     iterator = iter(inputs)
     while batch := list(islice(iterator, settings.nlp_batch_size)):

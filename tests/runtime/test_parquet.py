@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 
-from schemas import EnrichedArticle, Entity, Mention, Quote
+from schemas import EnrichedArticle, Entity, Mention, Pipeline, Quote
 from streams.sinks.base import prepare
 from streams.sinks.parquet import ParquetSink
 from tests.memory import event_of
@@ -144,3 +145,18 @@ def test_the_sinks_own_replay_after_upstream_copies_still_stores_each_once(tmp_p
     write(tmp_path, range(3, 8), article=lambda n: copies(n) if n < 6 else record(f"a{n}"))
     write(tmp_path, range(3, 8), article=lambda n: copies(n) if n < 6 else record(f"a{n}"))
     assert counts(tmp_path) == (5, 5)
+
+
+def test_a_record_made_again_later_by_a_stage_is_the_same_record(tmp_path: Path) -> None:
+    def stamped(n: int) -> EnrichedArticle:
+        made = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
+        pipeline = Pipeline(newsflow="0.1.0", rules=1, produced_at=made)
+        return record("a0").model_copy(update={"pipeline": pipeline})
+
+    write(tmp_path, range(0, 1), article=stamped)
+    write(tmp_path, range(1, 2), article=stamped)  # the same record, made a minute later
+    assert counts(tmp_path) == (1, 1)
+    (made,) = duckdb.sql(
+        f"select pipeline.produced_at from read_parquet('{tmp_path}/**/*.parquet')"
+    ).fetchall()
+    assert made[0].minute == 0
