@@ -77,6 +77,8 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[int, int, bytes | None,
         partitions = [
             TopicPartition(topic, p) for p in sorted(client.partitions_for_topic(topic) or [])
         ]
+        if not partitions:  # no such topic (yet): nothing on it
+            return []
         client.assign(partitions)
         client.seek_to_beginning(*partitions)
         ends = client.end_offsets(partitions)
