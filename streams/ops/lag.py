@@ -108,13 +108,6 @@ class LagCollector(Collector):
         self.last_read_ok: bool | None = None
 
     def collect(self) -> Iterator[Metric]:
-        build = GaugeMetricFamily(
-            "newsflow_build_info",
-            "Always 1; the labels say which newsflow version and spaCy model this process runs.",
-            labels=list(self._build),
-        )
-        build.add_metric(list(self._build.values()), 1)
-        yield build
         started = time.monotonic()
         try:
             lags = read_lags(self._bootstrap, self._stages)
@@ -122,19 +115,33 @@ class LagCollector(Collector):
         except UnreachableError as error:
             log.warning("%s", error)
             lags, self.last_read_ok = [], False
-        read_ok = GaugeMetricFamily(
-            "newsflow_lag_read_ok",
-            "1 when this scrape read the offsets from the broker; 0 when it did not answer "
-            "(then no lag series are given, rather than stale ones).",
-        )
-        read_ok.add_metric([], 1 if self.last_read_ok else 0)
-        yield read_ok
-        seconds = GaugeMetricFamily(
-            "newsflow_lag_read_seconds", "How long reading the offsets from the broker took."
-        )
-        seconds.add_metric([], time.monotonic() - started)
-        yield seconds
-        yield from offset_families(lags)
+        yield from families(lags, self.last_read_ok, time.monotonic() - started, self._build)
+
+
+def families(
+    lags: Sequence[StageLag], read_ok: bool, read_s: float, build: dict[str, str]
+) -> Iterator[GaugeMetricFamily]:
+    """Yield everything the exporter serves: build info, how the read went, the offsets."""
+    info = GaugeMetricFamily(
+        "newsflow_build_info",
+        "Always 1; the labels say which newsflow version and spaCy model this process runs.",
+        labels=list(build),
+    )
+    info.add_metric(list(build.values()), 1)
+    yield info
+    ok = GaugeMetricFamily(
+        "newsflow_lag_read_ok",
+        "1 when this scrape read the offsets from the broker; 0 when it did not answer "
+        "(then no lag series are given, rather than stale ones).",
+    )
+    ok.add_metric([], 1 if read_ok else 0)
+    yield ok
+    seconds = GaugeMetricFamily(
+        "newsflow_lag_read_seconds", "How long reading the offsets from the broker took."
+    )
+    seconds.add_metric([], read_s)
+    yield seconds
+    yield from offset_families(lags)
 
 
 def offset_families(lags: Sequence[StageLag]) -> Iterator[GaugeMetricFamily]:
