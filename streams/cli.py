@@ -102,8 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
         "  NEWSFLOW_LOG_FORMAT=json newsflow worker sink    JSON log lines\n"
         "  NEWSFLOW_METRICS_PORT=9500 newsflow worker clean  /metrics on 9500 or the next free\n",
         description="Run a stage's Faust worker until Ctrl-C. Each worker serves Prometheus "
-        "metrics and a health check on NEWSFLOW_METRICS_PORT (default 9400) or the next free "
-        "port above it; the port taken is logged.",
+        "metrics, /health (fails when it cannot make progress) and /ready (joined its group) "
+        "on NEWSFLOW_METRICS_PORT (default 9400) or the next free port above it; the port "
+        "taken is logged. Consumer lag comes from `newsflow lag --serve`, not the workers.",
     )
     worker.add_argument("stage", choices=(*STAGE_NAMES, "all"))
 
