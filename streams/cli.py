@@ -25,6 +25,7 @@ examples:
   newsflow show                     print stored articles with entities and quotes
   newsflow view                     read stored articles in a browser (http://127.0.0.1:8080/)
   newsflow enrich article.txt       try the NLP on a file, no Kafka and no database
+  newsflow lag                      each stage's consumer lag, from the broker
   newsflow demo                     all of the above on seeds/, from nothing to the result
 
 exit status:
@@ -111,8 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         "  NEWSFLOW_LOG_FORMAT=json newsflow worker sink    JSON log lines\n"
         "  NEWSFLOW_METRICS_PORT=9500 newsflow worker clean  /metrics on 9500 or the next free\n",
         description="Run a stage's Faust worker until Ctrl-C. Each worker serves Prometheus "
-        "metrics and a health check on NEWSFLOW_METRICS_PORT (default 9400) or the next free "
-        "port above it; the port taken is logged.",
+        "metrics, /health (fails when it cannot make progress) and /ready (joined its group) "
+        "on NEWSFLOW_METRICS_PORT (default 9400) or the next free port above it; the port "
+        "taken is logged. Consumer lag comes from `newsflow lag --serve`, not the workers.",
     )
     worker.add_argument("stage", choices=(*STAGE_NAMES, "all"))
 
@@ -179,16 +181,51 @@ def build_parser() -> argparse.ArgumentParser:
     dlq = add_command(
         commands,
         "dlq",
-        "list, show or replay dead letters on articles.dlq",
+        "list, show, replay or purge dead letters on articles.dlq",
         "  newsflow dlq list\n"
         "  newsflow dlq list --stage clean\n"
         "  newsflow dlq show 2:17\n"
-        "  newsflow dlq replay 2:17     # re-publish to its source topic after a fix\n",
-        description="A dead letter is named <partition>:<offset> on articles.dlq (see `list`).",
+        "  newsflow dlq replay 2:17                 # re-publish to its source topic after a fix\n"
+        "  newsflow dlq replay --stage quotes --dry-run   # what a replay would send\n"
+        "  newsflow dlq replay 2:17 --again         # once more, though replayed already\n"
+        "  newsflow dlq purge --older-than 14d      # delete letters written over 14 days ago\n",
+        description="A dead letter is named <partition>:<offset> on articles.dlq (see `list`, "
+        "whose last column says when a letter was replayed). `replay` marks what it sends (a "
+        "newsflow-replayed-from header, and a record on articles.dlq.replayed) and skips "
+        "letters replayed before unless --again. `purge` cuts each partition up to its first "
+        "letter newer than --older-than (Kafka deletes a partition's head, not single "
+        "records). Letters expire anyway after NEWSFLOW_DLQ_RETENTION_DAYS.",
     )
-    dlq.add_argument("action", choices=("list", "show", "replay"))
+    dlq.add_argument("action", choices=("list", "show", "replay", "purge"))
     dlq.add_argument("names", nargs="*", metavar="P:O", help="dead letters (default: all)")
     dlq.add_argument("--stage", choices=STAGE_NAMES, help="only those this stage wrote")
+    dlq.add_argument("--again", action="store_true", help="replay: also letters replayed before")
+    dlq.add_argument(
+        "--dry-run", action="store_true", help="replay, purge: say what would happen, do nothing"
+    )
+    dlq.add_argument(
+        "--older-than", metavar="AGE", help="purge: letters older than AGE (14d, 36h, 90m, 2w)"
+    )
+
+    lag = add_command(
+        commands,
+        "lag",
+        "show each stage's consumer lag as the broker sees it, or export it for Prometheus",
+        "  newsflow lag                          a table: stage, group, topic, partition, ...\n"
+        "  newsflow lag --format json | jq '[.[].lag] | add'\n"
+        "  newsflow lag --fail-above 1000        exit status 1 when a partition lags more\n"
+        "  newsflow lag --serve 9399             /metrics with newsflow_consumer_lag (Ctrl-C)\n",
+        description="Read every stage's committed offsets and its input's end offsets from the "
+        "broker; lag = end - committed, per partition. The workers need not run. Exit status: "
+        "0 read; 1 a partition lags more than --fail-above; 69 the broker does not answer. "
+        "With --serve, read them on every scrape of /metrics instead, until Ctrl-C.",
+    )
+    lag.add_argument("--format", choices=("table", "json"), default="table")
+    lag.add_argument("--fail-above", type=int, metavar="N", help="exit 1 when any lag exceeds N")
+    lag.add_argument("--serve", type=int, metavar="PORT", help="serve /metrics on PORT (0: any)")
+    lag.add_argument(
+        "--host", default=None, help="address --serve listens on (NEWSFLOW_METRICS_HOST)"
+    )
 
     reprocess = add_command(
         commands,
@@ -444,6 +481,8 @@ def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
     from streams.ops import dlq
 
+    if args.action == "purge":
+        return purge_letters(args, settings)
     letters = dlq.select(dlq.read_letters(settings.kafka_bootstrap), args.names, args.stage)
     missing = set(args.names) - {item.name for item in letters}
     if missing:
@@ -457,8 +496,20 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
     else:
         if not args.names and args.stage is None:
             raise CommandError("name the dead letters to replay (P:O ...) or a --stage")
-        count = dlq.replay(settings.kafka_bootstrap, letters)
-        print(f"replayed {count} dead letter(s) to their source topics", file=sys.stderr)
+        chosen = letters if args.again else dlq.not_replayed(letters)
+        skipped = len(letters) - len(chosen)
+        if args.dry_run:
+            for item in chosen:
+                print(dlq.summary(item))
+            count = 0
+        else:
+            count = dlq.replay(settings.kafka_bootstrap, chosen, settings.replication_factor)
+        verb = "would replay" if args.dry_run else "replayed"
+        print(
+            f"{verb} {len(chosen) if args.dry_run else count} dead letter(s) to their source "
+            f"topics; skipped {skipped} replayed before (--again replays them)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -501,6 +552,64 @@ def cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
             bar.close()
     print("\n".join(report.lines(run_id)))
     return 0
+
+
+def purge_letters(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.ops import dlq
+
+    if args.older_than is None:
+        raise CommandError("say how old a letter must be to go: --older-than 14d")
+    if args.names or args.stage:
+        raise CommandError("purge cuts whole partitions by age: give --older-than only")
+    try:
+        age_s = dlq.parse_age(args.older_than)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
+    cuts = dlq.purge(settings.kafka_bootstrap, age_s, dry_run=args.dry_run)
+    for cut in cuts:
+        print(f"{cut.partition}\t{cut.start}..{cut.to - 1}\t{cut.count}")
+    verb = "would purge" if args.dry_run else "purged"
+    total = sum(cut.count for cut in cuts)
+    print(f"{verb} {total} dead letter(s) older than {args.older_than}", file=sys.stderr)
+    return 0
+
+
+def cmd_lag(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.ops import lag
+
+    if args.serve is not None:
+        return serve_lag(args, settings)
+    lags = lag.read_lags(settings.kafka_bootstrap)
+    print(lag.table(lags) if args.format == "table" else lag.as_json(lags))
+    if args.fail_above is not None and (behind := lag.over(lags, args.fail_above)):
+        print(
+            f"newsflow lag: {len(behind)} partition(s) lag more than {args.fail_above}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def serve_lag(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.ops.lag import serve_lag as serve
+
+    host = args.host or settings.metrics_host
+    try:
+        server = serve(host, args.serve, settings.kafka_bootstrap, settings.spacy_model)
+    except OSError as error:
+        raise CommandError(
+            f"cannot listen on {host}:{args.serve} ({error.strerror}): pick another port"
+        ) from error
+    port = server.server_address[1]
+    print(
+        f"consumer lag of {settings.kafka_bootstrap} on http://{host}:{port}/metrics (Ctrl-C stops)"
+    )
+    sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        server.shutdown()
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
@@ -555,5 +664,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "show": cmd_show,
     "view": cmd_view,
     "dlq": cmd_dlq,
+    "lag": cmd_lag,
     "demo": cmd_demo,
 }

@@ -95,6 +95,30 @@ class Settings(BaseSettings):
         "above it when busy; 0: any free port; -1: off.",
     )
 
+    health_loop_silent_s: float = Field(
+        30.0,
+        gt=0,
+        description="A worker's /health fails when its event loop has not ticked for this long.",
+    )
+    health_write_failing_s: float = Field(
+        60.0,
+        gt=0,
+        description="A sink's /health fails when its destination has refused every write for"
+        " this long (the sink keeps retrying, nothing is lost).",
+    )
+    health_unassigned_s: float = Field(
+        120.0,
+        gt=0,
+        description="A worker's /health fails when it has held no assignment (not even a"
+        " standby's) for this long: it is out of its consumer group.",
+    )
+    dlq_retention_days: float = Field(
+        28.0,
+        gt=0,
+        description="How long articles.dlq keeps dead letters (its retention.ms, set when"
+        " newsflow creates the topic).",
+    )
+
     parquet_dir: Path = Field(
         Path("out"),
         description="Folder the Parquet sink writes in: <topic>/partition=<n>/<offsets>.parquet.",

@@ -17,6 +17,8 @@ CLEAN = "articles.clean"
 ENTITIES = "articles.entities"
 ENRICHED = "articles.enriched"
 DLQ = "articles.dlq"
+# Which dead letters were replayed, keyed by <partition>:<offset> (compacted; `newsflow dlq`).
+DLQ_REPLAYED = "articles.dlq.replayed"
 
 
 @dataclass(frozen=True)

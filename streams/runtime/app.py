@@ -72,7 +72,7 @@ def create_app(stage: str, settings: Settings) -> faust.App:
         broker_session_timeout=15.0,
         logging_config=logging_config(settings.log_format, settings.log_level),
     )
-    metrics.instrument(app, stage, settings.metrics_host, settings.metrics_port)
+    metrics.instrument(app, stage, settings)
     return app
 
 

@@ -167,13 +167,20 @@ async def store(batch: Prepared[Item], sink: Sink[Item], sender: Sender, name: s
 
 
 async def write_until_taken(sink: Sink[Item], items: Sequence[Item], name: str) -> list[None]:
-    """Write `items`, waiting and trying again for as long as the sink raises Backpressure."""
+    """Write `items`, waiting and trying again for as long as the sink raises Backpressure.
+
+    The worker's health hears of each refused attempt and of the write that succeeds, so
+    `/health` fails once the destination has refused writes for NEWSFLOW_HEALTH_WRITE_FAILING_S.
+    """
     backoff = Backoff()
+    health = metrics.health_of(name)
     while True:
         try:
             await sink.write(items)
+            health.write_taken()
             return [None] * len(items)
         except Backpressure as busy:
+            health.write_failed()
             wait = busy.retry_after if busy.retry_after is not None else backoff.next_wait()
             log.warning(
                 "cannot write to the %s (%s); retrying in %.1fs", sink.destination, busy, wait

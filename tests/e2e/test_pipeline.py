@@ -264,8 +264,13 @@ def test_every_worker_serves_metrics_and_health_on_its_own_port(
         assert wait_until(lambda processed=processed: processed() >= 1, 30), stage
         assert counted(stage, "newsflow_publish_to_commit_seconds_count") >= 1, stage
     sink_url = next(url for stage, url in endpoints().values() if stage == "sink")
-    lags = [key for key in scrape(f"{sink_url}/metrics") if key[0] == "newsflow_consumer_lag"]
-    assert lags, "the sink reports no consumer lag"
+    sink_samples = scrape(f"{sink_url}/metrics")
+    held = [key for key in sink_samples if key[0] == "newsflow_partition_assigned"]
+    assert held, "the sink reports no partition it holds"
+    assert any(key[0] == "newsflow_build_info" for key in sink_samples)
+    assert not any(key[0] == "newsflow_consumer_lag" for key in sink_samples), "worker-side lag"
+    with urllib.request.urlopen(f"{sink_url}/ready", timeout=5) as reply:
+        assert json.load(reply)["role"] == "active"
 
 
 def test_the_viewer_shows_a_seed_as_the_pipeline_stored_it(

@@ -53,6 +53,8 @@ WORKER_ENV = {
     "NEWSFLOW_BATCH_WITHIN_S": "0.2",
     # Low enough that the 20,000-quote-marks article shows the limit working end to end.
     "NEWSFLOW_ARTICLE_TIMEOUT_S": "20",
+    # Below the outage tests' 20 s, so the sink's /health fails during a PostgreSQL outage.
+    "NEWSFLOW_HEALTH_WRITE_FAILING_S": "5",
 }
 # Every stage of the default pipeline, and the Parquet sink reading the same records.
 RUNNING = (*DEFAULT_STAGES, "sink-parquet")

@@ -10,8 +10,12 @@ reads them, every consumer group's lag back to zero, and no worker that exited o
 
 from __future__ import annotations
 
+import json
+import re
 import signal
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 
 import psycopg
@@ -86,14 +90,42 @@ def test_a_second_worker_joins_then_leaves_by_sigterm_mid_stream(stack: FaultSta
     run_fault(stack, "rebalance-and-sigterm", join_then_leave)
 
 
+def health_url(stack: FaultStack, name: str) -> str:
+    """Return the /health address worker `name` logged."""
+    said = re.search(r"metrics on (http://[\d.]+:\d+)/metrics", stack.workers.log_tail(name, 2000))
+    assert said, f"{name} logged no metrics address\n{stack.logs()}"
+    return f"{said.group(1)}/health"
+
+
+def health_of(url: str) -> tuple[int, list[str]]:
+    """Return the status of `url` and the problems its body names."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            return reply.status, json.load(reply)["problems"]
+    except urllib.error.HTTPError as failing:
+        return failing.code, json.load(failing)["problems"]
+
+
 def test_postgres_away_for_twenty_seconds(stack: FaultStack) -> None:
+    """Nothing lost; meanwhile the sink's /health fails (writes refused), then recovers."""
+    seen: list[tuple[int, list[str]]] = []
+    url = health_url(stack, stack.worker_of("sink"))
+
     def outage(ids: list[str]) -> None:
+        seen.append(health_of(url))
         # Generous: on a loaded machine a spread checkpoint can hold a fast shutdown for a minute.
         stop_postgres(stack.postgres, timeout=180)
-        time.sleep(OUTAGE_S)
+        ends = time.monotonic() + OUTAGE_S
+        while time.monotonic() < ends:
+            seen.append(health_of(url))
+            time.sleep(0.5)
         start_postgres(stack.postgres)
 
     run_fault(stack, "postgres-outage", outage)
+    failing = [problems for status, problems in seen if status == 503]
+    assert failing and any("every write refused" in p for p in failing[-1]), seen
+    assert seen[0][0] == 200, seen
+    assert health_of(url) == (200, [])
 
 
 def test_broker_away_for_twenty_seconds(stack: FaultStack) -> None:

@@ -1,8 +1,9 @@
 """The metric names the alert rules and the dashboard may use: the one list both tests check.
 
-What newsflow exports is read from the metrics themselves (streams.runtime.metrics registers them in
-prometheus_client's registry), so a renamed metric fails these tests without an edit here.
-PLANNED names what issue #14 adds from another branch; drop an entry once it is exported.
+What newsflow exports is read from the metrics themselves (streams.runtime.metrics registers the
+workers' in prometheus_client's registry; streams.ops.lag yields the lag exporter's), so a
+renamed metric fails these tests without an edit here. PLANNED names what another branch adds;
+drop an entry once it is exported.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 from prometheus_client import REGISTRY
 
 import streams.runtime.metrics  # noqa: F401  (registers newsflow's metrics)
+from streams.ops.lag import families
+from streams.runtime.metrics import build_labels
 
 # Series each metric type exposes, as suffixes of its name.
 SUFFIXES = {
@@ -20,22 +23,17 @@ SUFFIXES = {
     "gauge": ("",),
     "info": ("_info",),
 }
-PLANNED = {
-    # Broker-side lag per consumer group (labels group, topic, partition), exported from one
-    # process that outlives the workers; today's per-worker gauge of the same name has labels
-    # stage, topic, partition.
-    "newsflow_consumer_lag": "broker-side lag by group, topic, partition",
-    "newsflow_build_info": "the pipeline version a worker runs (newsflow, spaCy model, rules)",
-}
+PLANNED: dict[str, str] = {}
 # Prometheus' own series about each scrape.
 PROMETHEUS_OWN = {"up", "scrape_duration_seconds"}
 METRIC_NAME = re.compile(r"\b(newsflow_[a-z0-9_]+|up|scrape_duration_seconds)\b")
 
 
 def exported() -> set[str]:
-    """Return every newsflow_* series name the workers' registry exposes."""
+    """Return every newsflow_* series name the workers and the lag exporter expose."""
     names: set[str] = set()
-    for family in REGISTRY.collect():
+    lag_exporter = families([], True, 0.0, build_labels("model"))
+    for family in [*REGISTRY.collect(), *lag_exporter]:
         if family.name.startswith("newsflow_"):
             names.update(family.name + suffix for suffix in SUFFIXES.get(family.type, ("",)))
     return names
