@@ -23,6 +23,9 @@ from streams.nlp.speakers import (
 # An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet).
 _UNREALISED = re.compile(r"(?:\bto|\b[Ll]et['’]s|\b[Ll]et[ ]us)[ ]+$")
 
+# A subject pronoun opening a clause right after a cue: "acknowledged it was unlikely".
+_SUBJECT_PRONOUN = re.compile(r"(?:he|she|it|they|we|I|there)\b[ ]+\w")
+
 _MAX_ADDRESSEE_WORDS = 8  # longest "Y" in "C, X told Y."
 _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE = 3  # longest "Y" in "X told Y the plan was ..."
 
@@ -80,11 +83,13 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
             return None  # "told his counterpart, ...": no clause follows the addressee
         position = opener
     else:
-        if cue.group() not in lexicon().reporting:
-            return None
         time = _TIME_PHRASE.match(body, position, end)
         if time:
             position = time.end()
+        if cue.group() not in lexicon().reporting and not _SUBJECT_PRONOUN.match(
+            body, _skip_spaces(body, position, end), end
+        ):
+            return None  # "claimed victory": only a clause with a subject is reported speech
     start, stop = trim(body, position, end)
     if _NOT_A_CLAUSE.match(body, start, stop):
         return None
@@ -107,6 +112,12 @@ def addressee_end(body: str, position: int, end: int) -> int | None:
         if 1 <= words_before <= _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE:
             return match.start()
     return None
+
+
+def _skip_spaces(body: str, position: int, end: int) -> int:
+    while position < end and body[position] == " ":
+        position += 1
+    return position
 
 
 def _strip_end_punctuation(body: str, start: int, stop: int) -> int:
@@ -148,11 +159,25 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
             and ends_attribution(body, cue.end(), end)
         ):
             # "C, X said." / "C, X told Y, ...": the clause comes first.
-            clause_end = _strip_end_punctuation(body, start, start + comma)
-            if count_words(body[start:clause_end]) >= 3:
+            clause = (start, _strip_end_punctuation(body, start, start + comma))
+            clause = _longer_part_around(body, clause, cue.end(), end)
+            if count_words(body[clause[0] : clause[1]]) >= 3:
                 speaker = appositive_speaker(doc, start + comma + 1, cue.start())
-                return _indirect(body, (start, clause_end), speaker, text)
+                return _indirect(body, clause, speaker, text)
     return None
+
+
+def _longer_part_around(
+    body: str, before: tuple[int, int], cue_end: int, end: int
+) -> tuple[int, int]:
+    """Return the clause of "A, X said, B.": B when it is longer than A, else A."""
+    comma = body.find(",", cue_end, end)
+    if comma < 0:
+        return before
+    after = trim(body, comma + 1, end)
+    after = (after[0], _strip_end_punctuation(body, after[0], after[1]))
+    longer = count_words(body[after[0] : after[1]]) > count_words(body[before[0] : before[1]])
+    return after if longer and not _NOT_A_CLAUSE.match(body, after[0], after[1]) else before
 
 
 def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:

@@ -109,3 +109,25 @@ def test_a_short_form_labelled_as_a_place_speaks_as_the_person() -> None:
     body = 'Director Ama Ofori spoke first. "We kept every frame," Ofori said.'
     found = quotes(body, entity(body, "Ama Ofori", "PERSON"), entity(body, "Ofori", "GPE"))
     assert direct(found) == [("We kept every frame", "Ama Ofori")]
+
+
+def test_a_clause_opening_with_a_pronoun_after_an_uncommon_cue_is_reported() -> None:
+    body = "Tove Aas acknowledged it was unlikely to pass the assembly."
+    found = quotes(body, entity(body, "Tove Aas", "PERSON"))
+    assert indirect(found) == [("it was unlikely to pass the assembly", "Tove Aas")]
+
+
+def test_an_uncommon_cue_without_a_clause_reports_nothing() -> None:
+    body = "Tove Aas acknowledged the applause of the hall."
+    assert indirect(quotes(body, entity(body, "Tove Aas", "PERSON"))) == []
+
+
+def test_an_attribution_inserted_in_the_sentence_reports_the_longer_part() -> None:
+    body = "On Friday, Rune Berg said, the ministry had stopped answering his letters."
+    found = quotes(body, entity(body, "Rune Berg", "PERSON"))
+    assert indirect(found) == [("the ministry had stopped answering his letters", "Rune Berg")]
+
+
+def test_to_say_and_lets_say_report_nothing() -> None:
+    body = "Let's say the rent doubles next year. Mia Roth plans to say the deal is off."
+    assert indirect(quotes(body, entity(body, "Mia Roth", "PERSON"))) == []
