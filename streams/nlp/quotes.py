@@ -42,6 +42,7 @@ __all__ = ["add_quotes", "extract_quotes", "fallback_sentences"]
 MIN_QUOTE_WORDS = 3  # shorter quoted text is speech only when a cue in its sentence credits it
 _CONTEXT_CHARS = 200  # how far from a quote its attribution is looked for
 _MAX_LABEL_WORDS = 14  # longest "Name, role at Outlet" before a colon
+_NAMING_CHARS = 60  # how far before a fragment a naming cue ("called") is looked for
 
 # A dash right after a closing mark: the sign-off of a roundup quote ('" ― Ana Ruiz').
 _DASH_SIGN_OFF = re.compile(r"[ ]*[―—–-]{1,2}[ ]*")
@@ -204,8 +205,10 @@ def is_speech(doc: Document, segment: Segment) -> bool:
     cue of its own sentence, before it, names who said it ('called the plan "a con"').
     """
     text = doc.body[segment.start : segment.end]
-    if not text or is_title(text):
+    if not text:
         return False
+    if is_title(text):
+        return _named_by_cue(doc, segment)
     if count_words(text) >= MIN_QUOTE_WORDS:
         return True
     attribution = segment.attribution
@@ -215,6 +218,19 @@ def is_speech(doc: Document, segment: Segment) -> bool:
     return any(
         c.group() == attribution.cue
         for c in lexicon().cue.finditer(doc.body, sentence_start, segment.open)
+    )
+
+
+def _named_by_cue(doc: Document, segment: Segment) -> bool:
+    """Tell whether a Title-Case fragment is a name someone gave: a naming cue a few words
+    before it ('called the pageant winner "Miss Piggy"'), with a speaker."""
+    attribution = segment.attribution
+    if attribution is None or attribution.speaker is None:
+        return False
+    start = max(doc.sentences.bounds(segment.open)[0], segment.open - _NAMING_CHARS)
+    return any(
+        c.group() in lexicon().naming and count_words(doc.body[c.end() : segment.open]) <= 5
+        for c in lexicon().cue.finditer(doc.body, start, segment.open)
     )
 
 

@@ -131,3 +131,10 @@ def test_an_attribution_inserted_in_the_sentence_reports_the_longer_part() -> No
 def test_to_say_and_lets_say_report_nothing() -> None:
     body = "Let's say the rent doubles next year. Mia Roth plans to say the deal is off."
     assert indirect(quotes(body, entity(body, "Mia Roth", "PERSON"))) == []
+
+
+def test_a_title_case_name_given_by_a_naming_cue_is_speech_but_a_title_is_not() -> None:
+    body = 'Ola Dahl called his rival "Little Napoleon" and praised the film "Cold Harbour".'
+    assert direct(quotes(body, entity(body, "Ola Dahl", "PERSON"))) == [
+        ("Little Napoleon", "Ola Dahl")
+    ]
