@@ -15,9 +15,9 @@ from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
     PASSIVE,
     Document,
+    appositive_speaker,
     inverted_speaker,
-    speaker_candidates,
-    subject_speaker,
+    subject_start_of,
 )
 
 # An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet).
@@ -39,9 +39,6 @@ _TIME_PHRASE = re.compile(
     r"(?:[ ]+(?:night|morning|afternoon|evening))?,?",
     re.IGNORECASE,
 )
-
-# "and" / "but" right before a cue: the sentence's subject said it ("... and said C").
-_COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
 
 # Words that open a phrase, not a reported clause: "said in documents", "said, and".
 _NOT_A_CLAUSE = re.compile(r"(?:and|but|or|in|on|at|during|after|before|with|by|to|from|for)\b")
@@ -180,21 +177,6 @@ def _longer_part_around(
     return after if longer and not _NOT_A_CLAUSE.match(body, after[0], after[1]) else before
 
 
-def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:
-    """Return the speaker of "X, who backs Y, said": the head before the first comma if it
-    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said")."""
-    comma = doc.body.find(",", start, cue_start)
-    if comma > 0:
-        head = [
-            c
-            for c in speaker_candidates(doc, start, comma)
-            if c.speaker and c.rank <= 1 and doc.mentions.is_mention_at(c.start)
-        ]
-        if head:
-            return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
-    return subject_speaker(doc, start, cue_start)
-
-
 def appositive_opening(left: str, comma: int) -> int:
     """Return the comma that opens a trailing attribution with an appositive, given the one
     right before the cue: "C, the developer, Greenway Homes, said" -> the comma after C."""
@@ -203,23 +185,6 @@ def appositive_opening(left: str, comma: int) -> int:
     if first > 0 and count_words(left[first:comma]) <= MAX_SUBJECT_WORDS:
         return first
     return comma
-
-
-def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
-    """Return where the subject of a cue starts in its sentence, or None if it has none.
-
-    The subject is what follows the last comma ("Today, Wang said"), or, when the cue
-    follows a comma or "and"/"but" ("Kaunda, who runs it, said"; "X won and said"), the
-    sentence from its start.
-    """
-    left = body[start:cue_start]
-    if _COORDINATED.search(left):
-        return start
-    comma = left.rfind(",")
-    subject = left[comma + 1 :]
-    if not subject.strip():
-        return start if comma > 0 and count_words(left) <= 2 * MAX_SUBJECT_WORDS else None
-    return start + comma + 1 if count_words(subject) <= MAX_SUBJECT_WORDS else None
 
 
 def ends_attribution(body: str, position: int, end: int) -> bool:

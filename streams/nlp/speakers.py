@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from streams.nlp.coref import POSSESSIVE_AFTER, Coreference
 from streams.nlp.cues import lexicon
 from streams.nlp.mentions import SPEAKER_LABELS, MentionIndex
-from streams.nlp.quote_marks import Attribution, SentenceIndex
+from streams.nlp.quote_marks import Attribution, SentenceIndex, count_words
 
 # Subject pronouns that can stand for a speaker.
 _PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
@@ -30,6 +30,9 @@ _LABEL_RANK = {"PERSON": 0, "ORG": 1, "GPE": 2, "NORP": 2, "LOC": 2, "FAC": 2}
 
 # A passive before a cue: "was told", "has been asked" (no speaker is reporting).
 PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
+
+# "and" / "but" right before a cue: the sentence's subject said it ("... and said C").
+_COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
 
 MAX_SUBJECT_WORDS = 12  # longest "X" in "X said"
 _MAX_INVERTED_SPEAKER_CHARS = 60  # longest "X" in "said X"
@@ -135,12 +138,47 @@ def inverted_speaker(doc: Document, cue_end: int, end: int) -> str | None:
     return min(ranked, key=lambda c: (c.rank, c.start)).speaker
 
 
+def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:
+    """Return the speaker of "X, who backs Y, said": the head before the first comma if it
+    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said")."""
+    comma = doc.body.find(",", start, cue_start)
+    if comma > 0:
+        head = [
+            c
+            for c in speaker_candidates(doc, start, comma)
+            if c.speaker and c.rank <= 1 and doc.mentions.is_mention_at(c.start)
+        ]
+        if head:
+            return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
+    return subject_speaker(doc, start, cue_start)
+
+
+def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
+    """Return where the subject of a cue starts in its sentence, or None if it has none.
+
+    The subject is what follows the last comma ("Today, Wang said"), or, when the cue
+    follows a comma or "and"/"but" ("Kaunda, who runs it, said"; "X won and said"), the
+    sentence from its start.
+    """
+    left = body[start:cue_start]
+    if _COORDINATED.search(left):
+        return start
+    comma = left.rfind(",")
+    subject = left[comma + 1 :]
+    if not subject.strip():
+        return start if comma > 0 and count_words(left) <= 2 * MAX_SUBJECT_WORDS else None
+    return start + comma + 1 if count_words(subject) <= MAX_SUBJECT_WORDS else None
+
+
 def attribute(doc: Document, start: int, cue: re.Match[str], end: int) -> Attribution:
     """Resolve who a cue credits, reading the subject in [start, cue) or the words after it."""
     text = cue.group()
     if text.lower() in lexicon().speaker_after:
         return Attribution(text, inverted_speaker(doc, cue.end(), end))
-    speaker = subject_speaker(doc, start, cue.start())
+    subject_start = subject_start_of(doc.body, start, cue.start())
+    speaker = appositive_speaker(
+        doc, start if subject_start is None else subject_start, cue.start()
+    )
     if speaker is None and not doc.body[start : cue.start()].strip(" ,"):
         speaker = inverted_speaker(doc, cue.end(), end)
     return Attribution(text, speaker)
