@@ -45,7 +45,7 @@ _MAX_LABEL_WORDS = 14  # longest "Name, role at Outlet" before a colon
 _NAMING_CHARS = 60  # how far before a fragment a naming cue ("called") is looked for
 
 # A dash right after a closing mark: the sign-off of a roundup quote ('" ― Ana Ruiz').
-_DASH_SIGN_OFF = re.compile(r"[ ]*[―—–-]{1,2}[ ]*")
+_DASH_SIGN_OFF = re.compile(r"[ \u00a0]*[―—–-]{1,2}[ \u00a0]*")
 
 # A speaker label opening a transcript line inside the marks: "RUIZ: We will ...".
 _TRANSCRIPT_LABEL = re.compile(r"(?P<label>[A-Z][A-Z.'’ -]{1,30}[A-Z.]):[ ]")

@@ -25,6 +25,9 @@ _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]+\b")
 # An abbreviation whose full stop does not end an attribution: "said Dr. Kofi Mensah".
 _ABBREVIATION = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Col|Lt|Sgt|St|Jr|Sr|Del)$")
 
+# Two to four capitalised words: a label that is only a name ("Ana Ruiz" before a colon).
+_NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*){1,3}")
+
 # How strongly a mention's label suggests a speaker (lower is stronger).
 _LABEL_RANK = {"PERSON": 0, "ORG": 1, "GPE": 2, "NORP": 2, "LOC": 2, "FAC": 2}
 
@@ -195,9 +198,11 @@ def head_speaker(doc: Document, start: int, end: int) -> str | None:
     ranked = [c for c in speaker_candidates(doc, start, head_end) if c.speaker and c.rank <= 1]
     if ranked:
         return min(ranked, key=lambda c: (c.rank, c.start)).speaker
-    label = doc.body[start:head_end].strip()
+    label = doc.body[start:head_end].strip().rstrip(".")
     words = label.split()
     if words and label.isupper() and len(words) <= 3:
         named = doc.mentions.named_by_word(words[-1].title())
         return named[0] if named else label.title()
+    if _NAME_RUN.fullmatch(label):
+        return " ".join(words)  # a name the model missed: the label is nothing else
     return None

@@ -138,3 +138,8 @@ def test_a_title_case_name_given_by_a_naming_cue_is_speech_but_a_title_is_not() 
     assert direct(quotes(body, entity(body, "Ola Dahl", "PERSON"))) == [
         ("Little Napoleon", "Ola Dahl")
     ]
+
+
+def test_a_sign_off_names_a_speaker_the_model_missed() -> None:
+    body = '"Fix the buses before the trams."\u00a0―\u00a0Lior Ben-Ami.'
+    assert direct(quotes(body)) == [("Fix the buses before the trams.", "Lior Ben-Ami")]
