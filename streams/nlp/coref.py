@@ -50,7 +50,9 @@ _ROLE_WINDOW_AFTER = 90  # "Wang Yi, the foreign minister,": the appositive afte
 def infer_genders(body: str, mentions: MentionIndex) -> dict[str, str]:
     """Return "m" or "f" for each person the body gives clear evidence for."""
     votes: dict[str, Counter[str]] = {}
-    persons = [m for m in mentions.mentions if m.label == "PERSON"]
+    # ORG too: the small model often labels a person ORG ("Trump"); only persons get a
+    # gendered pronoun right after them, so the evidence itself tells them apart.
+    persons = [m for m in mentions.mentions if m.label in ("PERSON", "ORG")]
     for number, mention in enumerate(persons):
         count = votes.setdefault(mention.name, Counter())
         lead = body[max(0, mention.start - 8) : mention.start]
