@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from streams.nlp.coref import POSSESSIVE_AFTER, Coreference
 from streams.nlp.cues import lexicon
 from streams.nlp.mentions import SPEAKER_LABELS, MentionIndex
-from streams.nlp.quote_marks import Attribution, SentenceIndex, count_words
+from streams.nlp.quote_marks import ABBREVIATION, Attribution, SentenceIndex, count_words
 
 # Subject pronouns that can stand for a speaker.
 _PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
@@ -22,11 +22,14 @@ _PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
 # A capitalised word: a name the model may have missed next to a cue ("Corral said").
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]+\b")
 
-# An abbreviation whose full stop does not end an attribution: "said Dr. Kofi Mensah".
-_ABBREVIATION = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Col|Lt|Sgt|St|Jr|Sr|Del)$")
-
 # Two to four capitalised words: a label that is only a name ("Ana Ruiz" before a colon).
 _NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*){1,3}")
+
+# Where an appositive opens after a subject's head: a comma or a spaced dash.
+_APPOSITIVE_BREAK = re.compile(r",|[ ](?:--|—|–|―)[ ]")
+
+# An open bracket shortly before a mention: a party tag or gloss, "(D-Texas)", "(ESA)".
+_IN_BRACKETS = re.compile(r"\([^()]*$")
 
 # How strongly a mention's label suggests a speaker (lower is stronger).
 _LABEL_RANK = {"PERSON": 0, "ORG": 1, "GPE": 2, "NORP": 2, "LOC": 2, "FAC": 2}
@@ -75,8 +78,14 @@ def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
         if mention.label not in _LABEL_RANK:
             continue
         taken.append((mention.start, mention.end))
-        if body[mention.end : mention.end + 1] == "-" or POSSESSIVE_AFTER.match(body, mention.end):
-            continue  # a modifier, not a speaker: "a Washington-based expert", "Kim's lawyer"
+        if (
+            body[mention.end : mention.end + 1] == "-"
+            or POSSESSIVE_AFTER.match(body, mention.end)
+            or _IN_BRACKETS.search(body, max(0, mention.start - 8), mention.start)
+        ):
+            # A modifier, not a speaker: "a Washington-based expert", "Kim's lawyer",
+            # "Ana Ruiz (D-Halden)".
+            continue
         rank, speaker = _LABEL_RANK[mention.label], mention.name
         if mention.label not in SPEAKER_LABELS:
             # A place never speaks; the model may have mislabelled a person's short form
@@ -127,7 +136,7 @@ def inverted_speaker(doc: Document, cue_end: int, end: int) -> str | None:
     body = doc.body
     stop = min(end, cue_end + _MAX_INVERTED_SPEAKER_CHARS)
     for offset, char in enumerate(body[cue_end:stop]):
-        if char == "." and _ABBREVIATION.search(body, cue_end, cue_end + offset):
+        if char == "." and ABBREVIATION.search(body, cue_end, cue_end + offset):
             continue
         if char in ',.;:!?"“”\n':
             stop = cue_end + offset
@@ -144,7 +153,8 @@ def inverted_speaker(doc: Document, cue_end: int, end: int) -> str | None:
 def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:
     """Return the speaker of "X, who backs Y, said": the head before the first comma if it
     names one, else the best candidate of the whole subject ("His team, Velo Alpino, said")."""
-    comma = doc.body.find(",", start, cue_start)
+    punctuation = _APPOSITIVE_BREAK.search(doc.body, start, cue_start)
+    comma = punctuation.start() if punctuation else -1
     if comma > 0:
         head = [
             c

@@ -143,3 +143,25 @@ def test_a_title_case_name_given_by_a_naming_cue_is_speech_but_a_title_is_not() 
 def test_a_sign_off_names_a_speaker_the_model_missed() -> None:
     body = '"Fix the buses before the trams."\u00a0―\u00a0Lior Ben-Ami.'
     assert direct(quotes(body)) == [("Fix the buses before the trams.", "Lior Ben-Ami")]
+
+
+def test_a_party_tag_in_brackets_and_a_dashed_appositive_do_not_speak() -> None:
+    body = (
+        '"We have the votes," said Rep. Nadia Holt (D-Verona). '
+        'Emil Sand -- co-author of a book on Verona Council -- said: "They do not."'
+    )
+    found = quotes(
+        body,
+        entity(body, "Nadia Holt", "PERSON"),
+        entity(body, "D-Verona", "GPE"),
+        entity(body, "Emil Sand", "PERSON"),
+        entity(body, "Verona Council", "ORG"),
+    )
+    assert direct(found) == [("We have the votes", "Nadia Holt"), ("They do not.", "Emil Sand")]
+
+
+def test_an_abbreviated_title_after_the_cue_does_not_end_the_speaker() -> None:
+    body = '"Pray for the valley," said the Rev. Amos Kiel, of St. Brigid\'s.'
+    assert direct(quotes(body, entity(body, "Amos Kiel", "PERSON"))) == [
+        ("Pray for the valley", "Amos Kiel")
+    ]
