@@ -42,6 +42,7 @@ __all__ = ["add_quotes", "extract_quotes", "fallback_sentences"]
 MIN_QUOTE_WORDS = 3  # shorter quoted text is speech only when a cue in its sentence credits it
 _CONTEXT_CHARS = 200  # how far from a quote its attribution is looked for
 _MAX_LABEL_WORDS = 14  # longest "Name, role at Outlet" before a colon
+_FOLLOW_CHARS = 30  # how far after a fragment its cue may follow ('," she said')
 _NAMING_CHARS = 60  # how far before a fragment a naming cue ("called") is looked for
 
 # A dash right after a closing mark: the sign-off of a roundup quote ('" ― Ana Ruiz').
@@ -214,11 +215,16 @@ def is_speech(doc: Document, segment: Segment) -> bool:
     attribution = segment.attribution
     if attribution is None or attribution.speaker is None or attribution.cue in ("―", ":"):
         return False
-    sentence_start = doc.sentences.bounds(segment.open)[0]
-    return any(
+    sentence_start, sentence_end = doc.sentences.bounds(segment.open)
+    if any(
         c.group() == attribution.cue
         for c in lexicon().cue.finditer(doc.body, sentence_start, segment.open)
-    )
+    ):
+        return True
+    # '"Unhinged," she said.': the cue right after the closing mark.
+    after = segment.close + 1 if segment.close is not None else segment.end
+    follow = lexicon().cue.search(doc.body, after, min(sentence_end, after + _FOLLOW_CHARS))
+    return follow is not None and follow.group() == attribution.cue
 
 
 def _named_by_cue(doc: Document, segment: Segment) -> bool:

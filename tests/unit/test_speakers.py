@@ -165,3 +165,8 @@ def test_an_abbreviated_title_after_the_cue_does_not_end_the_speaker() -> None:
     assert direct(quotes(body, entity(body, "Amos Kiel", "PERSON"))) == [
         ("Pray for the valley", "Amos Kiel")
     ]
+
+
+def test_a_short_fragment_with_its_cue_right_after_is_speech() -> None:
+    body = 'Ines Vale read the verdict. "Shameful," she said.'
+    assert direct(quotes(body, entity(body, "Ines Vale", "PERSON"))) == [("Shameful", "Ines Vale")]
