@@ -202,27 +202,36 @@ def _share_in_chains(segments: list[Segment], paragraphs: Sequence[tuple[int, in
 def is_speech(doc: Document, segment: Segment) -> bool:
     """Tell whether quoted text is speech: long enough, or short and credited by a cue.
 
-    A title ("The Salt Road") never is; a fragment of one to three words is speech when a
-    cue of its own sentence, before it, names who said it ('called the plan "a con"').
+    A title ("The Salt Road") is not, unless a naming cue gave it ('called him "Little
+    Napoleon"') or it opens its sentence with the cue right after ('"Shameful," she said').
+    A fragment of one or two words is speech when a cue of its own sentence, before it or
+    right after it, names who said it ('called the plan "a con"').
     """
     text = doc.body[segment.start : segment.end]
     if not text:
         return False
     if is_title(text):
-        return _named_by_cue(doc, segment)
+        opens = doc.sentences.bounds(segment.open)[0] == segment.open
+        return _named_by_cue(doc, segment) or (opens and _cue_follows(doc, segment))
     if count_words(text) >= MIN_QUOTE_WORDS:
         return True
     attribution = segment.attribution
     if attribution is None or attribution.speaker is None or attribution.cue in ("―", ":"):
         return False
-    sentence_start, sentence_end = doc.sentences.bounds(segment.open)
-    if any(
+    sentence_start = doc.sentences.bounds(segment.open)[0]
+    return _cue_follows(doc, segment) or any(
         c.group() == attribution.cue
         for c in lexicon().cue.finditer(doc.body, sentence_start, segment.open)
-    ):
-        return True
-    # '"Unhinged," she said.': the cue right after the closing mark.
-    after = segment.close + 1 if segment.close is not None else segment.end
+    )
+
+
+def _cue_follows(doc: Document, segment: Segment) -> bool:
+    """Tell whether the cue that credits a segment follows its closing mark ('," she said')."""
+    attribution = segment.attribution
+    if attribution is None or attribution.speaker is None or segment.close is None:
+        return False
+    after = segment.close + 1
+    sentence_end = max(doc.sentences.bounds(segment.close)[1], after)
     follow = lexicon().cue.search(doc.body, after, min(sentence_end, after + _FOLLOW_CHARS))
     return follow is not None and follow.group() == attribution.cue
 
