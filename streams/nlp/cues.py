@@ -55,7 +55,8 @@ def compile_lexicon(table: dict[str, Any]) -> CueLexicon:
         naming=frozenset(f for v in speech.values() if v.get("naming") for f in v["forms"]),
         role=re.compile(rf"\b[Tt]he[ ](?:[\w-]+[ ]){{0,2}}?(?P<noun>{_alternation(roles)})\b"),
         description=re.compile(
-            rf"\b[Tt]he[ ](?:[\w-]+[ ]){{0,3}}?(?P<noun>{_alternation(orgs)})\b", re.IGNORECASE
+            rf"\b(?:the|its|their)[ ](?:[\w-]+[ ]){{0,3}}?(?P<noun>{_alternation(orgs)})\b",
+            re.IGNORECASE,
         ),
         spokesperson=re.compile(
             rf"\b(?:[Aa]n?|[Tt]he|[Ii]ts)[ ](?P<noun>{_alternation(orgs)})[ ]"

@@ -170,3 +170,9 @@ def test_an_abbreviated_title_after_the_cue_does_not_end_the_speaker() -> None:
 def test_a_short_fragment_with_its_cue_right_after_is_speech() -> None:
     body = 'Ines Vale read the verdict. "Shameful," she said.'
     assert direct(quotes(body, entity(body, "Ines Vale", "PERSON"))) == [("Shameful", "Ines Vale")]
+
+
+def test_their_union_is_the_union_the_article_named() -> None:
+    body = "Ferry crews of the Velde Seafarers Union walked out. Their union said talks had failed."
+    found = quotes(body, entity(body, "Velde Seafarers Union", "ORG"))
+    assert indirect(found) == [("talks had failed", "Velde Seafarers Union")]
