@@ -87,7 +87,9 @@ def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
             # "Ana Ruiz (D-Halden)".
             continue
         rank, speaker = _LABEL_RANK[mention.label], mention.name
-        if mention.label not in SPEAKER_LABELS:
+        # A plural group speaks ("Republicans said"); "Republican" is only a modifier.
+        group = mention.label == "NORP" and mention.name.endswith("s")
+        if mention.label not in SPEAKER_LABELS and not group:
             # A place never speaks; the model may have mislabelled a person's short form
             # ("DuVernay" as GPE) whose full name the article gives as a person.
             named = doc.mentions.named_by_word(mention.name.split()[-1])

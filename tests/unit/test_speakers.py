@@ -176,3 +176,14 @@ def test_their_union_is_the_union_the_article_named() -> None:
     body = "Ferry crews of the Velde Seafarers Union walked out. Their union said talks had failed."
     found = quotes(body, entity(body, "Velde Seafarers Union", "ORG"))
     assert indirect(found) == [("talks had failed", "Velde Seafarers Union")]
+
+
+def test_a_plural_group_speaks_and_its_adjective_does_not() -> None:
+    body = "Greens said the levy was too low. Green leader Oda Lie said it was fair."
+    found = quotes(
+        body,
+        entity(body, "Greens", "NORP"),
+        entity(body, "Green", "NORP"),
+        entity(body, "Oda Lie", "PERSON"),
+    )
+    assert indirect(found) == [("the levy was too low", "Greens"), ("it was fair", "Oda Lie")]
