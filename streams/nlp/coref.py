@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from functools import cached_property
 
 from streams.nlp.cues import lexicon
-from streams.nlp.mentions import IndexedMention, MentionIndex
+from streams.nlp.mentions import SPEAKER_LABELS, IndexedMention, MentionIndex
 from streams.nlp.quote_marks import SentenceIndex
 
 # Words that put the next name in object position: "told Choe", "met Wang", "with Kim".
@@ -50,7 +51,9 @@ _ROLE_WINDOW_AFTER = 90  # "Wang Yi, the foreign minister,": the appositive afte
 def infer_genders(body: str, mentions: MentionIndex) -> dict[str, str]:
     """Return "m" or "f" for each person the body gives clear evidence for."""
     votes: dict[str, Counter[str]] = {}
-    persons = [m for m in mentions.mentions if m.label == "PERSON"]
+    # ORG too: the small model often labels a person ORG ("Trump"); only persons get a
+    # gendered pronoun right after them, so the evidence itself tells them apart.
+    persons = [m for m in mentions.mentions if m.label in ("PERSON", "ORG")]
     for number, mention in enumerate(persons):
         count = votes.setdefault(mention.name, Counter())
         lead = body[max(0, mention.start - 8) : mention.start]
@@ -125,6 +128,14 @@ class Coreference:
         word = pronoun.lower()
         return self.nearest(_PRONOUN_LABELS.get(word, ()), _PRONOUN_GENDER.get(word), position)
 
+    def speaker_form(self, mention: IndexedMention) -> IndexedMention:
+        """Return a place-labelled short form as the person or organisation it shortens
+        ("DuVernay" tagged GPE in an article about Ava DuVernay); other mentions as they are."""
+        if mention.label in SPEAKER_LABELS:
+            return mention
+        named = self.mentions.named_by_word(mention.name.split()[-1])
+        return replace(mention, name=named[0], label=named[1]) if named else mention
+
     def fits(self, mention: IndexedMention, labels: tuple[str, ...], gender: str | None) -> bool:
         """Tell whether a mention can be what a pronoun of labels and gender stands for.
 
@@ -150,7 +161,7 @@ class Coreference:
         fallback: str | None = None
         group_sentence: int | None = None
         group: list[IndexedMention] = []
-        for mention in self.mentions.before(position):
+        for mention in map(self.speaker_form, self.mentions.before(position)):
             if not self.fits(mention, labels, gender):
                 continue
             sentence = self.sentences.at(mention.start)
@@ -167,7 +178,7 @@ class Coreference:
     def _subject_further_back(
         self, labels: tuple[str, ...], gender: str | None, position: int
     ) -> str | None:
-        for mention in self.mentions.before(position):
+        for mention in map(self.speaker_form, self.mentions.before(position)):
             if self.fits(mention, labels, gender) and self.is_subject_like(mention):
                 return mention.name
         return None

@@ -22,6 +22,7 @@ class CueLexicon:
     speaker_after: frozenset[str]  # lowercased cues whose speaker follows them
     reporting: frozenset[str]  # cue forms that introduce a clause without "that"
     addressee: frozenset[str]  # cue forms that take a listener before the clause
+    naming: frozenset[str]  # cue forms that name something: "called it X"
     role: re.Pattern[str]  # "the (foreign) minister": a person named by role; group "noun"
     description: re.Pattern[str]  # "the (Chinese) ministry": an organisation; group "noun"
     spokesperson: re.Pattern[str]  # "a company spokesperson"; group "noun"
@@ -51,9 +52,11 @@ def compile_lexicon(table: dict[str, Any]) -> CueLexicon:
             + [p for p in after if p.lower() == "according to"]
         ),
         addressee=frozenset(f for v in speech.values() if v.get("addressee") for f in v["forms"]),
+        naming=frozenset(f for v in speech.values() if v.get("naming") for f in v["forms"]),
         role=re.compile(rf"\b[Tt]he[ ](?:[\w-]+[ ]){{0,2}}?(?P<noun>{_alternation(roles)})\b"),
         description=re.compile(
-            rf"\b[Tt]he[ ](?:[\w-]+[ ]){{0,3}}?(?P<noun>{_alternation(orgs)})\b", re.IGNORECASE
+            rf"\b(?:the|its|their)[ ](?:[\w-]+[ ]){{0,3}}?(?P<noun>{_alternation(orgs)})\b",
+            re.IGNORECASE,
         ),
         spokesperson=re.compile(
             rf"\b(?:[Aa]n?|[Tt]he|[Ii]ts)[ ](?P<noun>{_alternation(orgs)})[ ]"

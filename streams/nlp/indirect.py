@@ -15,13 +15,16 @@ from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
     PASSIVE,
     Document,
+    appositive_speaker,
     inverted_speaker,
-    speaker_candidates,
-    subject_speaker,
+    subject_start_of,
 )
 
 # An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet).
 _UNREALISED = re.compile(r"(?:\bto|\b[Ll]et['’]s|\b[Ll]et[ ]us)[ ]+$")
+
+# A subject pronoun opening a clause right after a cue: "acknowledged it was unlikely".
+_SUBJECT_PRONOUN = re.compile(r"(?:he|she|it|they|we|I|there)\b[ ]+\w")
 
 _MAX_ADDRESSEE_WORDS = 8  # longest "Y" in "C, X told Y."
 _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE = 3  # longest "Y" in "X told Y the plan was ..."
@@ -36,9 +39,6 @@ _TIME_PHRASE = re.compile(
     r"(?:[ ]+(?:night|morning|afternoon|evening))?,?",
     re.IGNORECASE,
 )
-
-# "and" / "but" right before a cue: the sentence's subject said it ("... and said C").
-_COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
 
 # Words that open a phrase, not a reported clause: "said in documents", "said, and".
 _NOT_A_CLAUSE = re.compile(r"(?:and|but|or|in|on|at|during|after|before|with|by|to|from|for)\b")
@@ -80,11 +80,13 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
             return None  # "told his counterpart, ...": no clause follows the addressee
         position = opener
     else:
-        if cue.group() not in lexicon().reporting:
-            return None
         time = _TIME_PHRASE.match(body, position, end)
         if time:
             position = time.end()
+        if cue.group() not in lexicon().reporting and not _SUBJECT_PRONOUN.match(
+            body, _skip_spaces(body, position, end), end
+        ):
+            return None  # "claimed victory": only a clause with a subject is reported speech
     start, stop = trim(body, position, end)
     if _NOT_A_CLAUSE.match(body, start, stop):
         return None
@@ -107,6 +109,12 @@ def addressee_end(body: str, position: int, end: int) -> int | None:
         if 1 <= words_before <= _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE:
             return match.start()
     return None
+
+
+def _skip_spaces(body: str, position: int, end: int) -> int:
+    while position < end and body[position] == " ":
+        position += 1
+    return position
 
 
 def _strip_end_punctuation(body: str, start: int, stop: int) -> int:
@@ -148,26 +156,25 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
             and ends_attribution(body, cue.end(), end)
         ):
             # "C, X said." / "C, X told Y, ...": the clause comes first.
-            clause_end = _strip_end_punctuation(body, start, start + comma)
-            if count_words(body[start:clause_end]) >= 3:
+            clause = (start, _strip_end_punctuation(body, start, start + comma))
+            clause = _longer_part_around(body, clause, cue.end(), end)
+            if count_words(body[clause[0] : clause[1]]) >= 3:
                 speaker = appositive_speaker(doc, start + comma + 1, cue.start())
-                return _indirect(body, (start, clause_end), speaker, text)
+                return _indirect(body, clause, speaker, text)
     return None
 
 
-def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:
-    """Return the speaker of "X, who backs Y, said": the head before the first comma if it
-    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said")."""
-    comma = doc.body.find(",", start, cue_start)
-    if comma > 0:
-        head = [
-            c
-            for c in speaker_candidates(doc, start, comma)
-            if c.speaker and c.rank <= 1 and doc.mentions.is_mention_at(c.start)
-        ]
-        if head:
-            return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
-    return subject_speaker(doc, start, cue_start)
+def _longer_part_around(
+    body: str, before: tuple[int, int], cue_end: int, end: int
+) -> tuple[int, int]:
+    """Return the clause of "A, X said, B.": B when it is longer than A, else A."""
+    comma = body.find(",", cue_end, end)
+    if comma < 0:
+        return before
+    after = trim(body, comma + 1, end)
+    after = (after[0], _strip_end_punctuation(body, after[0], after[1]))
+    longer = count_words(body[after[0] : after[1]]) > count_words(body[before[0] : before[1]])
+    return after if longer and not _NOT_A_CLAUSE.match(body, after[0], after[1]) else before
 
 
 def appositive_opening(left: str, comma: int) -> int:
@@ -178,23 +185,6 @@ def appositive_opening(left: str, comma: int) -> int:
     if first > 0 and count_words(left[first:comma]) <= MAX_SUBJECT_WORDS:
         return first
     return comma
-
-
-def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
-    """Return where the subject of a cue starts in its sentence, or None if it has none.
-
-    The subject is what follows the last comma ("Today, Wang said"), or, when the cue
-    follows a comma or "and"/"but" ("Kaunda, who runs it, said"; "X won and said"), the
-    sentence from its start.
-    """
-    left = body[start:cue_start]
-    if _COORDINATED.search(left):
-        return start
-    comma = left.rfind(",")
-    subject = left[comma + 1 :]
-    if not subject.strip():
-        return start if comma > 0 and count_words(left) <= 2 * MAX_SUBJECT_WORDS else None
-    return start + comma + 1 if count_words(subject) <= MAX_SUBJECT_WORDS else None
 
 
 def ends_attribution(body: str, position: int, end: int) -> bool:

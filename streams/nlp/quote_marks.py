@@ -22,6 +22,12 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 # Where a fallback splitter ends a sentence: end punctuation, closing quotes, space.
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“A-Z0-9])")
 
+# An abbreviation whose full stop ends no sentence: "Rep. Nadia Holt", "Charles B. Rangel".
+ABBREVIATION = re.compile(
+    r"\b(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Col|Lt|Sgt|St|Jr|Sr|Del|Rev|Hon|Fr|Capt|Maj|Adm"
+    r"|Cmdr|Det|Insp|Supt|Amb|Atty|Pres|Sec|[A-Z])$"
+)
+
 # Words counted in a quote.
 _WORD = re.compile(r"\w+")
 
@@ -74,6 +80,8 @@ def fallback_sentences(body: str) -> list[Span]:
     for para_start, para_end in paragraph_spans(body):
         start = para_start
         for match in _SENTENCE_END.finditer(body, para_start, para_end):
+            if ABBREVIATION.search(body, para_start, match.start()):
+                continue  # "Rep. Nadia Holt": a title's full stop ends no sentence
             spans.append(Span(start=start, end=match.start() + len(match.group().rstrip())))
             start = match.end()
         if start < para_end:

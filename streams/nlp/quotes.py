@@ -42,9 +42,11 @@ __all__ = ["add_quotes", "extract_quotes", "fallback_sentences"]
 MIN_QUOTE_WORDS = 3  # shorter quoted text is speech only when a cue in its sentence credits it
 _CONTEXT_CHARS = 200  # how far from a quote its attribution is looked for
 _MAX_LABEL_WORDS = 14  # longest "Name, role at Outlet" before a colon
+_FOLLOW_CHARS = 30  # how far after a fragment its cue may follow ('," she said')
+_NAMING_CHARS = 60  # how far before a fragment a naming cue ("called") is looked for
 
 # A dash right after a closing mark: the sign-off of a roundup quote ('" ― Ana Ruiz').
-_DASH_SIGN_OFF = re.compile(r"[ ]*[―—–-]{1,2}[ ]*")
+_DASH_SIGN_OFF = re.compile(r"[ \u00a0]*[―—–-]{1,2}[ \u00a0]*")
 
 # A speaker label opening a transcript line inside the marks: "RUIZ: We will ...".
 _TRANSCRIPT_LABEL = re.compile(r"(?P<label>[A-Z][A-Z.'’ -]{1,30}[A-Z.]):[ ]")
@@ -200,21 +202,50 @@ def _share_in_chains(segments: list[Segment], paragraphs: Sequence[tuple[int, in
 def is_speech(doc: Document, segment: Segment) -> bool:
     """Tell whether quoted text is speech: long enough, or short and credited by a cue.
 
-    A title ("The Salt Road") never is; a fragment of one to three words is speech when a
-    cue of its own sentence, before it, names who said it ('called the plan "a con"').
+    A title ("The Salt Road") is not, unless a naming cue gave it ('called him "Little
+    Napoleon"') or it opens its sentence with the cue right after ('"Shameful," she said').
+    A fragment of one or two words is speech when a cue of its own sentence, before it or
+    right after it, names who said it ('called the plan "a con"').
     """
     text = doc.body[segment.start : segment.end]
-    if not text or is_title(text):
+    if not text:
         return False
+    if is_title(text):
+        opens = doc.sentences.bounds(segment.open)[0] == segment.open
+        return _named_by_cue(doc, segment) or (opens and _cue_follows(doc, segment))
     if count_words(text) >= MIN_QUOTE_WORDS:
         return True
     attribution = segment.attribution
     if attribution is None or attribution.speaker is None or attribution.cue in ("―", ":"):
         return False
     sentence_start = doc.sentences.bounds(segment.open)[0]
-    return any(
+    return _cue_follows(doc, segment) or any(
         c.group() == attribution.cue
         for c in lexicon().cue.finditer(doc.body, sentence_start, segment.open)
+    )
+
+
+def _cue_follows(doc: Document, segment: Segment) -> bool:
+    """Tell whether the cue that credits a segment follows its closing mark ('," she said')."""
+    attribution = segment.attribution
+    if attribution is None or attribution.speaker is None or segment.close is None:
+        return False
+    after = segment.close + 1
+    sentence_end = max(doc.sentences.bounds(segment.close)[1], after)
+    follow = lexicon().cue.search(doc.body, after, min(sentence_end, after + _FOLLOW_CHARS))
+    return follow is not None and follow.group() == attribution.cue
+
+
+def _named_by_cue(doc: Document, segment: Segment) -> bool:
+    """Tell whether a Title-Case fragment is a name someone gave: a naming cue a few words
+    before it ('called the pageant winner "Miss Piggy"'), with a speaker."""
+    attribution = segment.attribution
+    if attribution is None or attribution.speaker is None:
+        return False
+    start = max(doc.sentences.bounds(segment.open)[0], segment.open - _NAMING_CHARS)
+    return any(
+        c.group() in lexicon().naming and count_words(doc.body[c.end() : segment.open]) <= 5
+        for c in lexicon().cue.finditer(doc.body, start, segment.open)
     )
 
 

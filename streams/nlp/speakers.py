@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from streams.nlp.coref import POSSESSIVE_AFTER, Coreference
 from streams.nlp.cues import lexicon
 from streams.nlp.mentions import SPEAKER_LABELS, MentionIndex
-from streams.nlp.quote_marks import Attribution, SentenceIndex
+from streams.nlp.quote_marks import ABBREVIATION, Attribution, SentenceIndex, count_words
 
 # Subject pronouns that can stand for a speaker.
 _PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
@@ -22,14 +22,23 @@ _PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
 # A capitalised word: a name the model may have missed next to a cue ("Corral said").
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]+\b")
 
-# An abbreviation whose full stop does not end an attribution: "said Dr. Kofi Mensah".
-_ABBREVIATION = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Col|Lt|Sgt|St|Jr|Sr|Del)$")
+# Two to four capitalised words: a label that is only a name ("Ana Ruiz" before a colon).
+_NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*){1,3}")
+
+# Where an appositive opens after a subject's head: a comma or a spaced dash.
+_APPOSITIVE_BREAK = re.compile(r",|[ ](?:--|—|–|―)[ ]")
+
+# An open bracket shortly before a mention: a party tag or gloss, "(D-Texas)", "(ESA)".
+_IN_BRACKETS = re.compile(r"\([^()]*$")
 
 # How strongly a mention's label suggests a speaker (lower is stronger).
 _LABEL_RANK = {"PERSON": 0, "ORG": 1, "GPE": 2, "NORP": 2, "LOC": 2, "FAC": 2}
 
 # A passive before a cue: "was told", "has been asked" (no speaker is reporting).
 PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
+
+# "and" / "but" right before a cue: the sentence's subject said it ("... and said C").
+_COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
 
 MAX_SUBJECT_WORDS = 12  # longest "X" in "X said"
 _MAX_INVERTED_SPEAKER_CHARS = 60  # longest "X" in "said X"
@@ -69,10 +78,18 @@ def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
         if mention.label not in _LABEL_RANK:
             continue
         taken.append((mention.start, mention.end))
-        if body[mention.end : mention.end + 1] == "-" or POSSESSIVE_AFTER.match(body, mention.end):
-            continue  # a modifier, not a speaker: "a Washington-based expert", "Kim's lawyer"
+        if (
+            body[mention.end : mention.end + 1] == "-"
+            or POSSESSIVE_AFTER.match(body, mention.end)
+            or _IN_BRACKETS.search(body, max(0, mention.start - 8), mention.start)
+        ):
+            # A modifier, not a speaker: "a Washington-based expert", "Kim's lawyer",
+            # "Ana Ruiz (D-Halden)".
+            continue
         rank, speaker = _LABEL_RANK[mention.label], mention.name
-        if mention.label not in SPEAKER_LABELS:
+        # A plural group speaks ("Republicans said"); "Republican" is only a modifier.
+        group = mention.label == "NORP" and mention.name.endswith("s")
+        if mention.label not in SPEAKER_LABELS and not group:
             # A place never speaks; the model may have mislabelled a person's short form
             # ("DuVernay" as GPE) whose full name the article gives as a person.
             named = doc.mentions.named_by_word(mention.name.split()[-1])
@@ -121,7 +138,7 @@ def inverted_speaker(doc: Document, cue_end: int, end: int) -> str | None:
     body = doc.body
     stop = min(end, cue_end + _MAX_INVERTED_SPEAKER_CHARS)
     for offset, char in enumerate(body[cue_end:stop]):
-        if char == "." and _ABBREVIATION.search(body, cue_end, cue_end + offset):
+        if char == "." and ABBREVIATION.search(body, cue_end, cue_end + offset):
             continue
         if char in ',.;:!?"“”\n':
             stop = cue_end + offset
@@ -135,12 +152,48 @@ def inverted_speaker(doc: Document, cue_end: int, end: int) -> str | None:
     return min(ranked, key=lambda c: (c.rank, c.start)).speaker
 
 
+def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:
+    """Return the speaker of "X, who backs Y, said": the head before the first comma if it
+    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said")."""
+    punctuation = _APPOSITIVE_BREAK.search(doc.body, start, cue_start)
+    comma = punctuation.start() if punctuation else -1
+    if comma > 0:
+        head = [
+            c
+            for c in speaker_candidates(doc, start, comma)
+            if c.speaker and c.rank <= 1 and doc.mentions.is_mention_at(c.start)
+        ]
+        if head:
+            return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
+    return subject_speaker(doc, start, cue_start)
+
+
+def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
+    """Return where the subject of a cue starts in its sentence, or None if it has none.
+
+    The subject is what follows the last comma ("Today, Wang said"), or, when the cue
+    follows a comma or "and"/"but" ("Kaunda, who runs it, said"; "X won and said"), the
+    sentence from its start.
+    """
+    left = body[start:cue_start]
+    if _COORDINATED.search(left):
+        return start
+    comma = left.rfind(",")
+    subject = left[comma + 1 :]
+    if not subject.strip():
+        return start if comma > 0 and count_words(left) <= 2 * MAX_SUBJECT_WORDS else None
+    return start + comma + 1 if count_words(subject) <= MAX_SUBJECT_WORDS else None
+
+
 def attribute(doc: Document, start: int, cue: re.Match[str], end: int) -> Attribution:
     """Resolve who a cue credits, reading the subject in [start, cue) or the words after it."""
     text = cue.group()
     if text.lower() in lexicon().speaker_after:
         return Attribution(text, inverted_speaker(doc, cue.end(), end))
-    speaker = subject_speaker(doc, start, cue.start())
+    subject_start = subject_start_of(doc.body, start, cue.start())
+    speaker = appositive_speaker(
+        doc, start if subject_start is None else subject_start, cue.start()
+    )
     if speaker is None and not doc.body[start : cue.start()].strip(" ,"):
         speaker = inverted_speaker(doc, cue.end(), end)
     return Attribution(text, speaker)
@@ -157,9 +210,11 @@ def head_speaker(doc: Document, start: int, end: int) -> str | None:
     ranked = [c for c in speaker_candidates(doc, start, head_end) if c.speaker and c.rank <= 1]
     if ranked:
         return min(ranked, key=lambda c: (c.rank, c.start)).speaker
-    label = doc.body[start:head_end].strip()
+    label = doc.body[start:head_end].strip().rstrip(".")
     words = label.split()
     if words and label.isupper() and len(words) <= 3:
         named = doc.mentions.named_by_word(words[-1].title())
         return named[0] if named else label.title()
+    if _NAME_RUN.fullmatch(label):
+        return " ".join(words)  # a name the model missed: the label is nothing else
     return None

@@ -109,3 +109,81 @@ def test_a_short_form_labelled_as_a_place_speaks_as_the_person() -> None:
     body = 'Director Ama Ofori spoke first. "We kept every frame," Ofori said.'
     found = quotes(body, entity(body, "Ama Ofori", "PERSON"), entity(body, "Ofori", "GPE"))
     assert direct(found) == [("We kept every frame", "Ama Ofori")]
+
+
+def test_a_clause_opening_with_a_pronoun_after_an_uncommon_cue_is_reported() -> None:
+    body = "Tove Aas acknowledged it was unlikely to pass the assembly."
+    found = quotes(body, entity(body, "Tove Aas", "PERSON"))
+    assert indirect(found) == [("it was unlikely to pass the assembly", "Tove Aas")]
+
+
+def test_an_uncommon_cue_without_a_clause_reports_nothing() -> None:
+    body = "Tove Aas acknowledged the applause of the hall."
+    assert indirect(quotes(body, entity(body, "Tove Aas", "PERSON"))) == []
+
+
+def test_an_attribution_inserted_in_the_sentence_reports_the_longer_part() -> None:
+    body = "On Friday, Rune Berg said, the ministry had stopped answering his letters."
+    found = quotes(body, entity(body, "Rune Berg", "PERSON"))
+    assert indirect(found) == [("the ministry had stopped answering his letters", "Rune Berg")]
+
+
+def test_to_say_and_lets_say_report_nothing() -> None:
+    body = "Let's say the rent doubles next year. Mia Roth plans to say the deal is off."
+    assert indirect(quotes(body, entity(body, "Mia Roth", "PERSON"))) == []
+
+
+def test_a_title_case_name_given_by_a_naming_cue_is_speech_but_a_title_is_not() -> None:
+    body = 'Ola Dahl called his rival "Little Napoleon" and praised the film "Cold Harbour".'
+    assert direct(quotes(body, entity(body, "Ola Dahl", "PERSON"))) == [
+        ("Little Napoleon", "Ola Dahl")
+    ]
+
+
+def test_a_sign_off_names_a_speaker_the_model_missed() -> None:
+    body = '"Fix the buses before the trams."\u00a0―\u00a0Lior Ben-Ami.'
+    assert direct(quotes(body)) == [("Fix the buses before the trams.", "Lior Ben-Ami")]
+
+
+def test_a_party_tag_in_brackets_and_a_dashed_appositive_do_not_speak() -> None:
+    body = (
+        '"We have the votes," said Rep. Nadia Holt (D-Verona). '
+        'Emil Sand -- co-author of a book on Verona Council -- said: "They do not."'
+    )
+    found = quotes(
+        body,
+        entity(body, "Nadia Holt", "PERSON"),
+        entity(body, "D-Verona", "GPE"),
+        entity(body, "Emil Sand", "PERSON"),
+        entity(body, "Verona Council", "ORG"),
+    )
+    assert direct(found) == [("We have the votes", "Nadia Holt"), ("They do not.", "Emil Sand")]
+
+
+def test_an_abbreviated_title_after_the_cue_does_not_end_the_speaker() -> None:
+    body = '"Pray for the valley," said the Rev. Amos Kiel, of St. Brigid\'s.'
+    assert direct(quotes(body, entity(body, "Amos Kiel", "PERSON"))) == [
+        ("Pray for the valley", "Amos Kiel")
+    ]
+
+
+def test_a_short_fragment_with_its_cue_right_after_is_speech() -> None:
+    body = 'Ines Vale read the verdict. "Shameful," she said.'
+    assert direct(quotes(body, entity(body, "Ines Vale", "PERSON"))) == [("Shameful", "Ines Vale")]
+
+
+def test_their_union_is_the_union_the_article_named() -> None:
+    body = "Ferry crews of the Velde Seafarers Union walked out. Their union said talks had failed."
+    found = quotes(body, entity(body, "Velde Seafarers Union", "ORG"))
+    assert indirect(found) == [("talks had failed", "Velde Seafarers Union")]
+
+
+def test_a_plural_group_speaks_and_its_adjective_does_not() -> None:
+    body = "Greens said the levy was too low. Green leader Oda Lie said it was fair."
+    found = quotes(
+        body,
+        entity(body, "Greens", "NORP"),
+        entity(body, "Green", "NORP"),
+        entity(body, "Oda Lie", "PERSON"),
+    )
+    assert indirect(found) == [("the levy was too low", "Greens"), ("it was fair", "Oda Lie")]
