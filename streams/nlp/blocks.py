@@ -76,7 +76,8 @@ def same_text(a: str, b: str) -> bool:
 # A number as results and market tables print it: "3", "1-0", "3:45.011", ".500", "1/2",
 # "292-8", "$0.22", "12.5%", "(4)", "(75th)".
 _NUMBER = re.compile(
-    r"(?<![\w.])[(+$-]?\d[\d,.:/-]*(?:%|st|nd|rd|th)?\)?(?![\w])|(?<![\w.])\.\d+(?!\w)"
+    r"(?<![\w.])[(+$-]?\d[\d,.:/-]*(?:%|st|nd|rd|th)?\)?(?!\w|[.,:/-]\w)"
+    r"|(?<![\w.])\.\d+(?!\w)"
 )
 
 # A word of two or more letters: a name or a label in a table row.
@@ -98,6 +99,7 @@ _FIXTURE = re.compile(
 _NAME_LIST = re.compile(r"^[A-Z][^,;\n]{1,40}(?:,[ ][A-Z][^,;\n]{1,40}){2,}\.?$")
 
 _MAX_ROW_WORDS = 40  # a longer line is a paragraph, whatever its numbers
+_MAX_ONE_NUMBER_WORDS = 10  # a row with a single number is no longer than this
 
 
 def is_table_row(line: str) -> bool:
@@ -115,5 +117,8 @@ def is_table_row(line: str) -> bool:
     if _NAME_LIST.match(stripped):
         return True
     numbers = [m.start() for m in _NUMBER.finditer(stripped)]
-    # A lone number opening a line is a count in a teaser ("27 Oddest Case Reports").
-    return bool(_WORD.search(stripped)) and (len(numbers) > 1 or any(numbers))
+    if not _WORD.search(stripped) or not numbers:
+        return False
+    # A lone number opening a line is a count in a teaser ("27 Oddest Case Reports"), and one
+    # number in a long line is a headline's ("Club pays £71.6m for keeper ...").
+    return len(numbers) > 1 or (numbers[0] > 0 and word_count(stripped) <= _MAX_ONE_NUMBER_WORDS)
