@@ -116,6 +116,12 @@ _COMPETITOR = re.compile(
     r"[ ]\(([A-Z][\w. ]{1,30})\)"
 )
 
+# A company named with its legal form: "Jeans Mate Corp", "Halden Shipping Co Ltd".
+_COMPANY = re.compile(
+    r"(?<![\w&.-])(?:[A-Z][\w&'’.-]*[ ]){1,4}"
+    r"(?:Corp|Corporation|Inc|Ltd|Plc|PLC|LLC|AG|SA|SpA|NV|GmbH|Co[ ]Ltd)\b\.?"
+)
+
 # A lowercase prefix spaCy kept on a name: "ex-|England", "pro-|Kremlin".
 _LOWER_PREFIX = re.compile(r"[a-z]+-(?=[A-Z])")
 
@@ -477,6 +483,18 @@ def add_competitors(text: str, mentions: Sequence[RawMention]) -> list[RawMentio
     return without_overlaps([*mentions, *added])
 
 
+def add_company_names(text: str, mentions: Sequence[RawMention]) -> list[RawMention]:
+    """Add the companies named with their legal form ("Jeans Mate Corp") the model missed;
+    a longer span it found over one stays."""
+    found = [
+        RawMention(start, end, text[start:end], "ORG")
+        for match in _COMPANY.finditer(text)
+        for start, end in [trim_span(text, match.start(), match.end())]
+        if end - start > 0 and " " in text[start:end]
+    ]
+    return without_overlaps([*mentions, *found])
+
+
 def ends_with_word(full: str, short: str) -> bool:
     """Tell whether short is the one capitalised last word of the longer name full."""
     words = full.split()
@@ -530,7 +548,8 @@ def extract_entities(doc: Doc, text: str | None = None) -> list[Entity]:
     `text`, when given, is the text the doc was parsed from: it saves rebuilding it.
     """
     text = doc.text if text is None else text
-    mentions = add_repeated_names(text, add_competitors(text, doc_mentions(doc, text)))
+    mentions = add_competitors(text, add_company_names(text, doc_mentions(doc, text)))
+    mentions = add_repeated_names(text, mentions)
     mentions = add_defined_acronyms(text, mentions)
     return merge_mentions(mentions, text)
 
