@@ -116,6 +116,16 @@ _COMPETITOR = re.compile(
     r"[ ]\(([A-Z][\w. ]{1,30})\)"
 )
 
+# A player in a line-up or a scorer: a shirt number before the name ("7 - Ana Ruiz,") or the
+# minute after it ("Ana Ruiz (65th)", "Ana Ruiz (21st minute)").
+_PLAYER = re.compile(
+    r"(?:(?<![\w.-])\d{1,2}[ ]-[ ](?P<numbered>[A-Z][a-zà-ÿ'’-]+(?:[ ][A-Z][a-zà-ÿ'’-]+){1,2})"
+    r"(?=[,;.(]|[ ]\(|$))"
+    r"|(?:(?<![\w.-])(?P<scorer>[A-Z][a-zà-ÿ'’-]+(?:[ ][A-Z][a-zà-ÿ'’-]+){1,2})"
+    r"[ ]\(\d{1,3}(?:st|nd|rd|th)?(?:[ ]minute|[ ]pen(?:alty)?)?\))",
+    re.MULTILINE,
+)
+
 # A company named with its legal form: "Jeans Mate Corp", "Halden Shipping Co Ltd".
 _COMPANY = re.compile(
     r"(?<![\w&.-])(?:[A-Z][\w&'’.-]*[ ]){1,4}"
@@ -203,9 +213,18 @@ def doc_mentions(doc: Doc, text: str) -> list[RawMention]:
             if ent.label_ in _NUMBERLESS_LABELS:
                 numbers = _TRAILING_NUMBERS.search(text, start, stop)
                 stop = numbers.start() if numbers and numbers.start() > start else stop
+                stop = before_open_bracket(text, start, stop)
             if 0 < stop - start <= MAX_NAME_CHARS and any(ch.isalpha() for ch in text[start:stop]):
                 mentions.append(RawMention(start, stop, text[start:stop], ent.label_))
     return mentions
+
+
+def before_open_bracket(text: str, start: int, end: int) -> int:
+    """Return end cut before an opening bracket the span never closes: "Ana Ruiz (Chile"."""
+    opening = text.rfind("(", start, end)
+    if opening > start and text.find(")", opening, end) < 0:
+        return len(text[start:opening].rstrip()) + start
+    return end
 
 
 def line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -470,16 +489,25 @@ def add_defined_acronyms(text: str, mentions: Sequence[RawMention]) -> list[RawM
 
 
 def add_competitors(text: str, mentions: Sequence[RawMention]) -> list[RawMention]:
-    """Add the competitors of results rows the model missed: "Ana Ruiz (Chile)" is a PERSON
-    when the parentheses hold a country (a team would be listed without one)."""
-    taken = sorted((m.start, m.end) for m in mentions)
-    added: list[RawMention] = []
+    """Add the competitors of results rows and line-ups the model missed.
+
+    "Ana Ruiz (Chile)" is a PERSON when the parentheses hold a country (a team would be
+    listed without one); so is a name after a shirt number ("7 - Ana Ruiz") or before the
+    minute of a goal ("Ana Ruiz (65th)").
+    """
+    found: list[tuple[int, int]] = []
     for match in _COMPETITOR.finditer(text):
-        name = match.group(1)
-        if match.group(2).casefold() not in _COUNTRIES or not could_be_person(name):
-            continue
-        if not _overlaps(taken, match.start(1), match.end(1)):
-            added.append(RawMention(match.start(1), match.end(1), name, "PERSON"))
+        if match.group(2).casefold() in _COUNTRIES:
+            found.append(match.span(1))
+    for match in _PLAYER.finditer(text):
+        group = "numbered" if match.group("numbered") else "scorer"
+        found.append(match.span(group))
+    taken = sorted((m.start, m.end) for m in mentions)
+    added = [
+        RawMention(start, end, text[start:end], "PERSON")
+        for start, end in found
+        if could_be_person(text[start:end]) and not _overlaps(taken, start, end)
+    ]
     return without_overlaps([*mentions, *added])
 
 
