@@ -42,6 +42,14 @@ _PLACE_PREPOSITION = re.compile(
     re.IGNORECASE,
 )
 
+# Words that put the next name in a place for sure: "in Niamey", "upstream of Niamey"
+# ("from", "at" and "to" also take people: "a call from Ruiz").
+_PLACE_CONTEXT = re.compile(
+    r"\b(?:in|near|outside|across|around|via|(?:up|down)stream[ ]of"
+    r"|(?:north|south|east|west)[ ]of)[ ]+$",
+    re.IGNORECASE,
+)
+
 # Characters trimmed from either end of a mention: spaces, quotes, brackets, separators.
 _EDGE_CHARS = " \t\n\"'“”‘’`()[]{}<>,;:!?*|-–—"
 
@@ -348,7 +356,8 @@ def decide_label(mentions: Sequence[RawMention], text: str = "") -> str:
     A country is a place. A name that can be a person's is a PERSON when one mention is
     tagged PERSON with a given name ("Amara Okonkwo"), or the text says so of any mention
     (title, role, age, subject of "said"); a full name with that evidence is a PERSON even
-    if the model never said so. Otherwise the commonest label wins.
+    if the model never said so. A lone word tagged PERSON without such evidence that follows
+    "in", "near" or "upstream of" is a place ("Niamey"). Otherwise the commonest label wins.
     """
     name = canonical_name(mentions)
     labels = {m.label for m in mentions}
@@ -361,7 +370,14 @@ def decide_label(mentions: Sequence[RawMention], text: str = "") -> str:
             evidence and len(name.split()) > 1 and labels & _SHORT_FORM_LABELS
         ):
             return "PERSON"
+        if labels == {"PERSON"} and " " not in name and not evidence and _placed(mentions, text):
+            return "GPE"
     return majority_label(mentions)
+
+
+def _placed(mentions: Sequence[RawMention], text: str) -> bool:
+    """Tell whether a mention follows words that make it a place ("in", "upstream of")."""
+    return any(_PLACE_CONTEXT.search(text, max(0, m.start - 20), m.start) for m in mentions)
 
 
 def group_by_name(mentions: Sequence[RawMention]) -> list[list[RawMention]]:

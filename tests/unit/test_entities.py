@@ -361,3 +361,9 @@ def test_line_ups_scorers_and_unclosed_brackets_give_person_names(blank: Languag
     assert names == {"Ana Ruiz": "PERSON", "Mei Tanaka": "PERSON", "Joy Achieng": "PERSON",
                      "Lena Berg": "PERSON", "Tomas Brandt": "PERSON",
                      "Ingrid Haugen": "PERSON"}  # fmt: skip
+
+
+def test_a_lone_word_tagged_person_in_a_place_position_is_a_place(blank: Language) -> None:
+    text = "The ministry will install sensors upstream of Niamey and in Dosso, Kamau said."
+    ents = [("Niamey", "PERSON"), ("Dosso", "PERSON"), ("Kamau", "PERSON")]
+    assert entity_labels(blank, text, ents) == {"Niamey": "GPE", "Dosso": "GPE", "Kamau": "PERSON"}
