@@ -76,7 +76,8 @@ def same_text(a: str, b: str) -> bool:
 # A number as results and market tables print it: "3", "1-0", "3:45.011", ".500", "1/2",
 # "292-8", "$0.22", "12.5%", "(4)", "(75th)".
 _NUMBER = re.compile(
-    r"(?<![\w.])[(+$-]?\d[\d,.:/-]*(?:%|st|nd|rd|th)?\)?(?![\w])|(?<![\w.])\.\d+(?!\w)"
+    r"(?<![\w.])[(+$-]?\d[\d,.:/-]*(?:%|st|nd|rd|th)?\)?(?!\w|[.,:/-]\w)"
+    r"|(?<![\w.])\.\d+(?!\w)"
 )
 
 # A word of two or more letters: a name or a label in a table row.
@@ -88,9 +89,11 @@ _LIST_ITEM = re.compile(r"^(?:\d{1,3}[.)]|[-*•·▪◦–])[ \t]+\S")
 # A turn of a Q&A interview: "Q: ...", "A. ...", "Question: ...".
 _QA_TURN = re.compile(r"^(?:Q|A|Question|Answer)[:.][ \t]+\S")
 
-# A pairing or fixture without a score: "Leeds v Hull", "HOUSTON AT PITTSBURGH".
+# A pairing or fixture without a score: "Leeds v Hull", "HOUSTON AT PITTSBURGH",
+# "Ana Ruiz (Chile) beat Mei Tanaka (Japan)".
 _FIXTURE = re.compile(
-    r"^[A-Z][\w.'’()-]*(?:[ ][A-Z(][\w.'’()-]*){0,3}[ ](?:v|vs\.?|at|AT|versus)[ ]"
+    r"^[A-Z][\w.'’()-]*(?:[ ][A-Z(][\w.'’()-]*){0,3}"
+    r"[ ](?:v|vs\.?|at|AT|versus|beat|bt|drew[ ]with)[ ]"
     r"[A-Z][\w.'’()-]*(?:[ ][A-Z(][\w.'’()-]*){0,3}$"
 )
 
@@ -98,6 +101,8 @@ _FIXTURE = re.compile(
 _NAME_LIST = re.compile(r"^[A-Z][^,;\n]{1,40}(?:,[ ][A-Z][^,;\n]{1,40}){2,}\.?$")
 
 _MAX_ROW_WORDS = 40  # a longer line is a paragraph, whatever its numbers
+_MAX_ONE_NUMBER_WORDS = 10  # a row with a single number is no longer than this
+_MAX_RANKED_NAME_WORDS = 3  # "62 Ana Ruiz": a rank or score and a name
 
 
 def is_table_row(line: str) -> bool:
@@ -115,5 +120,11 @@ def is_table_row(line: str) -> bool:
     if _NAME_LIST.match(stripped):
         return True
     numbers = [m.start() for m in _NUMBER.finditer(stripped)]
-    # A lone number opening a line is a count in a teaser ("27 Oddest Case Reports").
-    return bool(_WORD.search(stripped)) and (len(numbers) > 1 or any(numbers))
+    if not _WORD.search(stripped) or not numbers:
+        return False
+    # A lone number opening a line is a count in a teaser ("27 Oddest Case Reports") unless
+    # a short name or a list follows it ("62 Ana Ruiz", a leaderboard); one number in a long
+    # line is a headline's ("Club pays £71.6m for keeper ...").
+    if numbers[0] == 0 and len(numbers) == 1:
+        return "," in stripped or word_count(stripped) <= _MAX_RANKED_NAME_WORDS
+    return len(numbers) > 1 or word_count(stripped) <= _MAX_ONE_NUMBER_WORDS

@@ -111,34 +111,28 @@ def list_items(blocks: list[str]) -> list[bool]:
 def table_lines(blocks: list[str]) -> list[bool]:
     """Mark the lines of in-article tables and lists (results, standings, line-ups, Q&A).
 
-    A run of lines that are not plain prose is a table when at least half of its lines are
+    A run of lines between prose paragraphs is a table when at least half of its lines are
     rows (see is_table_row) that are not furniture; its other short lines are the table's
     headings ("Division two", "Group B") and belong to it, furniture aside.
     """
-    rows = [is_table_row(b) and not is_furniture(b) for b in blocks]
+    prose = [is_prose(b) for b in blocks]
+    furniture = [is_furniture(b) for b in blocks]
     marked = [False] * len(blocks)
     start = 0
     while start < len(blocks):
         end = start
-        while end < len(blocks) and (rows[end] or not is_prose(blocks[end])):
+        while end < len(blocks) and not prose[end]:
             end += 1
-        run = range(start, end)
-        row_count = sum(rows[i] for i in run)
-        if row_count and 2 * row_count >= len(run):
-            for i in run:
-                marked[i] = rows[i] or not (
-                    is_furniture(blocks[i]) or is_trailing_marker(blocks[i])
-                )
+        rows = [i for i in range(start, end) if not furniture[i] and is_table_row(blocks[i])]
+        if rows and 2 * len(rows) >= end - start:
+            for i in range(start, end):
+                marked[i] = i in rows or (not furniture[i] and _is_table_heading(blocks[i]))
         start = end + 1
     return marked
 
 
 def _is_table_heading(block: str) -> bool:
-    return (
-        word_count(block) <= _MAX_HEADING_WORDS
-        and not is_furniture(block)
-        and not is_trailing_marker(block)
-    )
+    return word_count(block) <= _MAX_HEADING_WORDS and not is_trailing_marker(block)
 
 
 def drop_repeats(blocks: list[str], title: str | None) -> tuple[list[str], list[str]]:
@@ -219,9 +213,15 @@ def _table_start(blocks: list[str], start: int) -> int:
     """Move the body's start back to a table before the first prose (results, then the report).
 
     The first block stays out: it is the headline, whatever its numbers ("Leeds 3 Hull 1").
+    A table there has two rows at least; one line with a number is a caption or a stamp.
     """
-    tables = table_lines(blocks[:start])
-    return next((i for i in range(1, start) if tables[i]), start)
+    tables = table_lines(blocks[1:start])
+    rows = [i + 1 for i, marked in enumerate(tables) if marked and is_table_row(blocks[i + 1])]
+    return (
+        next((i + 1 for i, marked in enumerate(tables) if marked), start)
+        if len(rows) > 1
+        else start
+    )
 
 
 def _take_lead_block(block: str, parts: CleanParts) -> None:

@@ -42,6 +42,14 @@ _PLACE_PREPOSITION = re.compile(
     re.IGNORECASE,
 )
 
+# Words that put the next name in a place for sure: "in Niamey", "upstream of Niamey"
+# ("from", "at" and "to" also take people: "a call from Ruiz").
+_PLACE_CONTEXT = re.compile(
+    r"\b(?:in|near|outside|across|around|via|(?:up|down)stream[ ]of"
+    r"|(?:north|south|east|west)[ ]of)[ ]+$",
+    re.IGNORECASE,
+)
+
 # Characters trimmed from either end of a mention: spaces, quotes, brackets, separators.
 _EDGE_CHARS = " \t\n\"'“”‘’`()[]{}<>,;:!?*|-–—"
 
@@ -114,6 +122,22 @@ _COUNTRY_AFTER = re.compile(r"^[ ]*\(([A-Z][\w. ]{1,30})\)")
 _COMPETITOR = re.compile(
     r"(?<![\w.-])([A-Z][a-zà-ÿ'’-]+(?:[ ](?:[A-Z][a-zà-ÿ'’-]+|[A-Z]\.)){1,2})"
     r"[ ]\(([A-Z][\w. ]{1,30})\)"
+)
+
+# A player in a line-up or a scorer: a shirt number before the name ("7 - Ana Ruiz,") or the
+# minute after it ("Ana Ruiz (65th)", "Ana Ruiz (21st minute)").
+_PLAYER = re.compile(
+    r"(?:(?<![\w.-])\d{1,2}[ ]-[ ](?P<numbered>[A-Z][a-zà-ÿ'’-]+(?:[ ][A-Z][a-zà-ÿ'’-]+){1,2})"
+    r"(?=[,;.(]|[ ]\(|$))"
+    r"|(?:(?<![\w.-])(?P<scorer>[A-Z][a-zà-ÿ'’-]+(?:[ ][A-Z][a-zà-ÿ'’-]+){1,2})"
+    r"[ ]\(\d{1,3}(?:st|nd|rd|th)?(?:[ ]minute|[ ]pen(?:alty)?)?\))",
+    re.MULTILINE,
+)
+
+# A company named with its legal form: "Jeans Mate Corp", "Halden Shipping Co Ltd".
+_COMPANY = re.compile(
+    r"(?<![\w&.-])(?:[A-Z][\w&'’.-]*[ ]){1,4}"
+    r"(?:Corp|Corporation|Inc|Ltd|Plc|PLC|LLC|AG|SA|SpA|NV|GmbH|Co[ ]Ltd)\b\.?"
 )
 
 # A lowercase prefix spaCy kept on a name: "ex-|England", "pro-|Kremlin".
@@ -197,9 +221,18 @@ def doc_mentions(doc: Doc, text: str) -> list[RawMention]:
             if ent.label_ in _NUMBERLESS_LABELS:
                 numbers = _TRAILING_NUMBERS.search(text, start, stop)
                 stop = numbers.start() if numbers and numbers.start() > start else stop
+                stop = before_open_bracket(text, start, stop)
             if 0 < stop - start <= MAX_NAME_CHARS and any(ch.isalpha() for ch in text[start:stop]):
                 mentions.append(RawMention(start, stop, text[start:stop], ent.label_))
     return mentions
+
+
+def before_open_bracket(text: str, start: int, end: int) -> int:
+    """Return end cut before an opening bracket the span never closes: "Ana Ruiz (Chile"."""
+    opening = text.rfind("(", start, end)
+    if opening > start and text.find(")", opening, end) < 0:
+        return len(text[start:opening].rstrip()) + start
+    return end
 
 
 def line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -323,7 +356,8 @@ def decide_label(mentions: Sequence[RawMention], text: str = "") -> str:
     A country is a place. A name that can be a person's is a PERSON when one mention is
     tagged PERSON with a given name ("Amara Okonkwo"), or the text says so of any mention
     (title, role, age, subject of "said"); a full name with that evidence is a PERSON even
-    if the model never said so. Otherwise the commonest label wins.
+    if the model never said so. A lone word tagged PERSON without such evidence that follows
+    "in", "near" or "upstream of" is a place ("Niamey"). Otherwise the commonest label wins.
     """
     name = canonical_name(mentions)
     labels = {m.label for m in mentions}
@@ -336,7 +370,14 @@ def decide_label(mentions: Sequence[RawMention], text: str = "") -> str:
             evidence and len(name.split()) > 1 and labels & _SHORT_FORM_LABELS
         ):
             return "PERSON"
+        if labels == {"PERSON"} and " " not in name and not evidence and _placed(mentions, text):
+            return "GPE"
     return majority_label(mentions)
+
+
+def _placed(mentions: Sequence[RawMention], text: str) -> bool:
+    """Tell whether a mention follows words that make it a place ("in", "upstream of")."""
+    return any(_PLACE_CONTEXT.search(text, max(0, m.start - 20), m.start) for m in mentions)
 
 
 def group_by_name(mentions: Sequence[RawMention]) -> list[list[RawMention]]:
@@ -464,17 +505,38 @@ def add_defined_acronyms(text: str, mentions: Sequence[RawMention]) -> list[RawM
 
 
 def add_competitors(text: str, mentions: Sequence[RawMention]) -> list[RawMention]:
-    """Add the competitors of results rows the model missed: "Ana Ruiz (Chile)" is a PERSON
-    when the parentheses hold a country (a team would be listed without one)."""
-    taken = sorted((m.start, m.end) for m in mentions)
-    added: list[RawMention] = []
+    """Add the competitors of results rows and line-ups the model missed.
+
+    "Ana Ruiz (Chile)" is a PERSON when the parentheses hold a country (a team would be
+    listed without one); so is a name after a shirt number ("7 - Ana Ruiz") or before the
+    minute of a goal ("Ana Ruiz (65th)").
+    """
+    found: list[tuple[int, int]] = []
     for match in _COMPETITOR.finditer(text):
-        name = match.group(1)
-        if match.group(2).casefold() not in _COUNTRIES or not could_be_person(name):
-            continue
-        if not _overlaps(taken, match.start(1), match.end(1)):
-            added.append(RawMention(match.start(1), match.end(1), name, "PERSON"))
+        if match.group(2).casefold() in _COUNTRIES:
+            found.append(match.span(1))
+    for match in _PLAYER.finditer(text):
+        group = "numbered" if match.group("numbered") else "scorer"
+        found.append(match.span(group))
+    taken = sorted((m.start, m.end) for m in mentions)
+    added = [
+        RawMention(start, end, text[start:end], "PERSON")
+        for start, end in found
+        if could_be_person(text[start:end]) and not _overlaps(taken, start, end)
+    ]
     return without_overlaps([*mentions, *added])
+
+
+def add_company_names(text: str, mentions: Sequence[RawMention]) -> list[RawMention]:
+    """Add the companies named with their legal form ("Jeans Mate Corp") the model missed;
+    a longer span it found over one stays."""
+    found = [
+        RawMention(start, end, text[start:end], "ORG")
+        for match in _COMPANY.finditer(text)
+        for start, end in [trim_span(text, match.start(), match.end())]
+        if end - start > 0 and " " in text[start:end]
+    ]
+    return without_overlaps([*mentions, *found])
 
 
 def ends_with_word(full: str, short: str) -> bool:
@@ -530,7 +592,8 @@ def extract_entities(doc: Doc, text: str | None = None) -> list[Entity]:
     `text`, when given, is the text the doc was parsed from: it saves rebuilding it.
     """
     text = doc.text if text is None else text
-    mentions = add_repeated_names(text, add_competitors(text, doc_mentions(doc, text)))
+    mentions = add_competitors(text, add_company_names(text, doc_mentions(doc, text)))
+    mentions = add_repeated_names(text, mentions)
     mentions = add_defined_acronyms(text, mentions)
     return merge_mentions(mentions, text)
 

@@ -348,3 +348,22 @@ def test_table_rows_give_names_without_numbers_lines_or_missed_competitors(
     names = {e.name: e.label for e in extract_entities(doc, text)}
     assert names == {"Lucia Ferro": "PERSON", "Harbourside": "ORG", "Quarry": "ORG",
                      "Eastfield": "ORG"}  # fmt: skip
+
+
+def test_line_ups_scorers_and_unclosed_brackets_give_person_names(blank: Language) -> None:
+    text = (
+        "Harbourside - 9 - Ana Ruiz, 10 - Mei Tanaka; 11 - Joy Achieng.\n\n"
+        "Scorers: Lena Berg (65th), Tomas Brandt (21st minute)\n\n"
+        "1. Ingrid Haugen (Norway) 6.84"
+    )
+    doc = make_doc(blank, text, [("Ingrid Haugen (Norway", "ORG")])
+    names = {e.name: e.label for e in extract_entities(doc, text)}
+    assert names == {"Ana Ruiz": "PERSON", "Mei Tanaka": "PERSON", "Joy Achieng": "PERSON",
+                     "Lena Berg": "PERSON", "Tomas Brandt": "PERSON",
+                     "Ingrid Haugen": "PERSON"}  # fmt: skip
+
+
+def test_a_lone_word_tagged_person_in_a_place_position_is_a_place(blank: Language) -> None:
+    text = "The ministry will install sensors upstream of Niamey and in Dosso, Kamau said."
+    ents = [("Niamey", "PERSON"), ("Dosso", "PERSON"), ("Kamau", "PERSON")]
+    assert entity_labels(blank, text, ents) == {"Niamey": "GPE", "Dosso": "GPE", "Kamau": "PERSON"}
