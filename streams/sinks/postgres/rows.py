@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from schemas import EnrichedArticle
+from streams.sinks.postgres.canonical import entity_id
 
 
 class ArticleRow(NamedTuple):
@@ -30,6 +31,8 @@ class ArticleRow(NamedTuple):
     kafka_partition: int
     kafka_offset: int
     published_ms: int | None
+    entity_ids: list[str]
+    speaker_ids: list[str | None]
 
 
 ARTICLE_COLUMNS = ArticleRow._fields
@@ -54,7 +57,29 @@ def article_row(record: EnrichedArticle, partition: int, offset: int) -> Article
         kafka_partition=partition,
         kafka_offset=offset,
         published_ms=article.published_ms,
+        entity_ids=entity_ids(article),
+        speaker_ids=speaker_ids(article),
     )
+
+
+def entity_ids(article: EnrichedArticle) -> list[str]:
+    """Return the cross-article id of each of the article's entities, in record order."""
+    return [entity_id(entity.name, entity.label) for entity in article.entities]
+
+
+def speaker_ids(article: EnrichedArticle) -> list[str | None]:
+    """Return the cross-article id of each quote's speaker (None: unattributed), in order.
+
+    A speaker is one of the article's entities by name, and takes its label; a speaker the
+    entities lack counts as a person.
+    """
+    labels = {entity.name: entity.label for entity in article.entities}
+    return [
+        None
+        if quote.speaker is None
+        else entity_id(quote.speaker, labels.get(quote.speaker, "PERSON"))
+        for quote in article.quotes
+    ]
 
 
 def storable(article: EnrichedArticle) -> tuple[EnrichedArticle, str]:
