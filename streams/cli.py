@@ -92,8 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     topics.add_argument("action", choices=("create",))
 
-    db = add_command(commands, "db", "manage the database schema", "  newsflow db migrate\n")
-    db.add_argument("action", choices=("migrate",))
+    db = add_command(
+        commands,
+        "db",
+        "manage the database schema and search index",
+        "  newsflow db migrate\n  newsflow db index     index the bodies stored since for search\n",
+    )
+    db.add_argument("action", choices=("migrate", "index"))
 
     worker = add_command(
         commands,
@@ -392,6 +397,14 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from streams.sinks.postgres.migrations import migrate
 
+    if args.action == "index":
+        import psycopg
+
+        from streams.answers.queries import refresh_search_index
+
+        with psycopg.connect(settings.database_dsn, connect_timeout=5, autocommit=True) as conn:
+            print(f"indexed {refresh_search_index(conn)} article(s) for search")
+        return 0
     applied = migrate(settings.database_dsn)
     print(f"applied {', '.join(applied)}" if applied else "database is up to date")
     return 0
