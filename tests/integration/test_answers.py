@@ -346,7 +346,7 @@ def test_export_writes_every_row_readable_by_duckdb_and_pandas(
         count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         path = tmp_path / f"{table}.{form}"
         reader = {"parquet": "read_parquet", "csv": "read_csv", "jsonl": "read_json"}[form]
-        assert duckdb.sql(f"SELECT count(*) FROM {reader}('{path}')").fetchone()[0] == count
+        assert duckdb.sql(f"SELECT count(*) FROM {reader}('{path}')").fetchall() == [(count,)]
         frame = {
             "parquet": pandas.read_parquet,
             "csv": pandas.read_csv,
@@ -357,8 +357,8 @@ def test_export_writes_every_row_readable_by_duckdb_and_pandas(
         people = duckdb.sql(
             f"SELECT count(DISTINCT article_id) FROM '{tmp_path}/entities.parquet'"
             " WHERE entity_id = 'person:choe son hui'"
-        ).fetchone()[0]
-        assert people == 3
+        ).fetchall()
+        assert people == [(3,)]
         times = pandas.read_parquet(tmp_path / "articles.parquet")["published_at"]
         assert str(times.dtype) == "datetime64[us, UTC]"
 
