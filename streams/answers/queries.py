@@ -175,7 +175,7 @@ def refresh_search_index(conn: psycopg.Connection[Any]) -> int:
     try:
         with conn.transaction():
             row = conn.execute("SELECT index_articles()").fetchone()
-    except psycopg.errors.InsufficientPrivilege:
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction):
         return 0
     return int(row[0]) if row else 0
 
