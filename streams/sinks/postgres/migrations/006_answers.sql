@@ -90,13 +90,12 @@ LANGUAGE sql STABLE AS $$
     ORDER BY coalesce(a.published_at, a.stored_at) DESC, a.id
 $$;
 
--- Full-text search. Quotes are short: the sink's insert keeps their index current.
-CREATE INDEX quotes_text_search_idx ON quotes USING gin (to_tsvector('english', text));
-
--- Bodies are long: to_tsvector of a typical body costs the sink more than the rest of the row
--- (docs/performance.md), so they are indexed after the sink's transaction, by index_articles()
--- (`newsflow search` and `newsflow db index` call it). An article not indexed yet, or whose
--- body changed since, is still found: search_articles reads its body instead of the index.
+-- Full-text search. A body's tsvector costs the sink more than the rest of its row
+-- (docs/performance.md), so the sink computes none: index_articles() indexes the articles
+-- stored since it last ran (`newsflow search` and `newsflow db index` call it), and an article
+-- not indexed yet, or whose body changed since, is still found: matching_articles reads its
+-- body instead of the index. Quotes are parts of their article's body, so a quote matches only
+-- in a matching article, and only those few quotes are searched, without an index.
 CREATE FUNCTION article_document(headline text, body text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN setweight(to_tsvector('english', coalesce(headline, '')), 'A')
@@ -131,28 +130,32 @@ LANGUAGE sql AS $$
     SELECT count(*)::integer FROM indexed
 $$;
 
+-- The articles whose headline or body match `tsq`, with their tsvector.
+CREATE FUNCTION matching_articles(tsq tsquery)
+RETURNS TABLE (article_id text, document tsvector)
+LANGUAGE sql STABLE AS $$
+    SELECT s.article_id, s.document
+    FROM article_search AS s
+    JOIN articles AS a ON a.id = s.article_id AND a.content_hash = s.content_hash
+    WHERE s.document @@ $1
+    UNION ALL
+    SELECT a.id, article_document(a.headline, a.body)
+    FROM articles AS a
+    LEFT JOIN article_search AS s ON s.article_id = a.id AND s.content_hash = a.content_hash
+    WHERE s.article_id IS NULL AND article_document(a.headline, a.body) @@ $1
+$$;
+
 -- Articles matching a web-search style query ("hegemony", "rice -exports", '"trade war"').
 CREATE FUNCTION search_articles(query text)
 RETURNS TABLE (article_id text, headline text, source text, dated_at timestamptz,
                rank real, snippet text)
 LANGUAGE sql STABLE AS $$
-    WITH q AS (SELECT websearch_to_tsquery('english', $1) AS tsq),
-    matched AS (
-        SELECT s.article_id, s.document
-        FROM q, article_search AS s
-        JOIN articles AS a ON a.id = s.article_id AND a.content_hash = s.content_hash
-        WHERE s.document @@ q.tsq
-        UNION ALL
-        SELECT a.id, article_document(a.headline, a.body)
-        FROM q, articles AS a
-        LEFT JOIN article_search AS s ON s.article_id = a.id AND s.content_hash = a.content_hash
-        WHERE s.article_id IS NULL AND article_document(a.headline, a.body) @@ q.tsq
-    )
     SELECT a.id, a.headline, a.source, coalesce(a.published_at, a.stored_at),
            ts_rank(m.document, q.tsq),
            ts_headline('english', a.body, q.tsq,
                        'MaxFragments=1, MaxWords=20, MinWords=8, StartSel=«, StopSel=»')
-    FROM q, matched AS m
+    FROM (SELECT websearch_to_tsquery('english', $1) AS tsq) AS q,
+         matching_articles(q.tsq) AS m
     JOIN articles AS a ON a.id = m.article_id
     ORDER BY ts_rank(m.document, q.tsq) DESC, a.id
 $$;
@@ -164,8 +167,9 @@ RETURNS TABLE (article_id text, ordinal integer, text text, speaker text, speake
 LANGUAGE sql STABLE AS $$
     SELECT d.article_id, d.ordinal, d.text, d.speaker, d.speaker_id, d.headline, d.dated_at,
            ts_rank(to_tsvector('english', d.text), q.tsq)
-    FROM (SELECT websearch_to_tsquery('english', $1) AS tsq) AS q
-    JOIN quotes AS t ON to_tsvector('english', t.text) @@ q.tsq
-    JOIN quote_details AS d ON d.article_id = t.article_id AND d.ordinal = t.ordinal
+    FROM (SELECT websearch_to_tsquery('english', $1) AS tsq) AS q,
+         matching_articles(q.tsq) AS m
+    JOIN quote_details AS d ON d.article_id = m.article_id
+    WHERE to_tsvector('english', d.text) @@ q.tsq
     ORDER BY 8 DESC, d.article_id, d.ordinal
 $$;
