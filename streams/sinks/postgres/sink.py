@@ -42,9 +42,10 @@ _UPSERT_ARTICLE = (
 _ENTITIES_OF_ARTICLES = """
 INSERT INTO entities (article_id, ordinal, name, label, mentions, aliases, entity_id)
 SELECT a.id, e.ordinal - 1, e.entity->>'name', e.entity->>'label', e.entity->'mentions',
-       ARRAY(SELECT jsonb_array_elements_text(e.entity->'aliases')), a.entity_ids[e.ordinal]
+       ARRAY(SELECT jsonb_array_elements_text(e.entity->'aliases')), e.entity_id
 FROM articles AS a,
-     jsonb_array_elements(a.record->'entities') WITH ORDINALITY AS e(entity, ordinal)
+     ROWS FROM (jsonb_array_elements(a.record->'entities'), unnest(a.entity_ids))
+         WITH ORDINALITY AS e(entity, entity_id, ordinal)
 WHERE a.id = ANY(%s)
 """
 
@@ -54,9 +55,10 @@ INSERT INTO quotes (article_id, ordinal, text, kind, speaker, cue, start_char, e
                     speaker_id)
 SELECT a.id, q.ordinal - 1, q.quote->>'text', q.quote->>'kind', q.quote->>'speaker',
        q.quote->>'cue', (q.quote->>'start')::integer, (q.quote->>'end')::integer,
-       a.speaker_ids[q.ordinal]
+       q.speaker_id
 FROM articles AS a,
-     jsonb_array_elements(a.record->'quotes') WITH ORDINALITY AS q(quote, ordinal)
+     ROWS FROM (jsonb_array_elements(a.record->'quotes'), unnest(a.speaker_ids))
+         WITH ORDINALITY AS q(quote, speaker_id, ordinal)
 WHERE a.id = ANY(%s)
 """
 
