@@ -26,6 +26,10 @@ examples:
   newsflow view                     read stored articles in a browser (http://127.0.0.1:8080/)
   newsflow enrich article.txt       try the NLP on a file, no Kafka and no database
   newsflow lag                      each stage's consumer lag, from the broker
+  newsflow people --top 20          the people named in the most stored articles
+  newsflow quotes --speaker "Wang Yi" --about "North Korea" --since 7d
+  newsflow search "hegemony"        full-text search over stored bodies and quotes
+  newsflow export --format parquet  articles, entities and quotes as files for DuckDB/pandas
   newsflow demo                     all of the above on seeds/, from nothing to the result
 
 exit status:
@@ -99,8 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     topics.add_argument("action", choices=("create",))
 
-    db = add_command(commands, "db", "manage the database schema", "  newsflow db migrate\n")
-    db.add_argument("action", choices=("migrate",))
+    db = add_command(
+        commands,
+        "db",
+        "manage the database schema and search index",
+        "  newsflow db migrate\n  newsflow db index     index the bodies stored since for search\n",
+    )
+    db.add_argument("action", choices=("migrate", "index"))
 
     worker = add_command(
         commands,
@@ -280,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument("--port", type=int, default=8080, help="port (8080; 0: any free port)")
     view.add_argument("--limit", type=int, default=20, metavar="N", help="articles a page (20)")
 
+    add_answer_commands(commands)
+
     demo = add_command(
         commands,
         "demo",
@@ -293,6 +304,94 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-workers", action="store_true", help="the stages already run elsewhere")
     demo.add_argument("--timeout", type=float, default=300.0, metavar="S")
     return parser
+
+
+def add_answer_commands(commands: Any) -> None:
+    """Add the commands that ask the stored articles questions (streams/answers/queries.py)."""
+    from streams.answers.queries import FAMILIES
+
+    def with_format(command: argparse.ArgumentParser, limit: int = 20) -> None:
+        command.add_argument(
+            "--format", choices=("table", "json", "csv"), default="table", help="table (default)"
+        )
+        command.add_argument("--limit", type=int, default=limit, metavar="N", help=f"({limit})")
+
+    def with_window(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--about", metavar="ENTITY", help="only articles naming ENTITY")
+        command.add_argument("--since", metavar="WHEN", help="from WHEN: 7d, 24h, 2026-03-01")
+        command.add_argument("--until", metavar="WHEN", help="before WHEN")
+        command.add_argument("--source", help="only articles from this source")
+
+    names = (
+        "An entity is named as stored, in any case, with or without hyphens and accents "
+        '("Choe Son-hui" = "choe son hui"), or by its id (person:choe son hui).'
+    )
+    quotes = add_command(
+        commands,
+        "quotes",
+        "list stored quotes with speaker, time and article",
+        '  newsflow quotes --speaker "Wang Yi" --about "North Korea" --since 7d\n'
+        "  newsflow quotes --source Reuters --format csv > quotes.csv\n",
+        description="List stored quotes, newest first. " + names,
+    )
+    quotes.add_argument("--speaker", metavar="NAME", help="only quotes by this speaker")
+    with_window(quotes)
+    with_format(quotes, 50)
+
+    people = add_command(
+        commands,
+        "people",
+        "list the people (or organisations, places) across stored articles",
+        "  newsflow people --top 20                   named in the most articles\n"
+        "  newsflow people --family org               organisations instead\n"
+        '  newsflow people --quoted --about "North Korea" --since 7d   quoted most\n',
+        description="One row per person across articles: in how many articles, mentions and "
+        "quotes. With --quoted (or any of --about/--since/--until/--source): who is quoted "
+        "most. " + names,
+    )
+    people.add_argument("--top", type=int, default=20, metavar="N", help="how many (20)")
+    people.add_argument("--family", choices=FAMILIES, default="person", help="(person)")
+    people.add_argument("--quoted", action="store_true", help="rank by quotes, with filters")
+    with_window(people)
+    people.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="table (default)"
+    )
+
+    entity = add_command(
+        commands,
+        "entity",
+        "list the articles naming an entity, or the entities named with it",
+        '  newsflow entity "North Korea"              articles naming it, newest first\n'
+        '  newsflow entity "Wang Yi" --related        entities named in the same articles\n',
+        description="Articles naming an entity, or (--related) what co-occurs with it. " + names,
+    )
+    entity.add_argument("name", metavar="ENTITY")
+    entity.add_argument("--related", action="store_true", help="co-occurring entities instead")
+    with_format(entity)
+
+    search = add_command(
+        commands,
+        "search",
+        "full-text search over stored article bodies and quotes",
+        "  newsflow search hegemony\n  newsflow search '\"trade war\" -tariffs' --in quotes\n",
+        description="Search with PostgreSQL full-text search (English stemming; web-search "
+        "syntax: quoted phrases, -word, or). Bodies stored since the last search are indexed "
+        "first.",
+    )
+    search.add_argument("query")
+    search.add_argument("--in", dest="within", choices=("all", "articles", "quotes"), default="all")
+    with_format(search)
+
+    export = add_command(
+        commands,
+        "export",
+        "write stored articles, entities and quotes as Parquet, CSV or JSON lines",
+        "  newsflow export --format parquet --out export/\n"
+        "  duckdb -c \"SELECT name, count(*) FROM 'export/entities.parquet' GROUP BY 1\"\n",
+        description="Write articles, entities and quotes (one file each) to --out.",
+    )
+    export.add_argument("--format", choices=("parquet", "csv", "jsonl"), default="parquet")
+    export.add_argument("--out", default="export", metavar="DIR", help="folder (export)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -393,6 +492,14 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from streams.sinks.postgres.migrations import migrate
 
+    if args.action == "index":
+        import psycopg
+
+        from streams.answers.queries import refresh_search_index
+
+        with psycopg.connect(settings.database_dsn, connect_timeout=5, autocommit=True) as conn:
+            print(f"indexed {refresh_search_index(conn)} article(s) for search")
+        return 0
     applied = migrate(settings.database_dsn)
     print(f"applied {', '.join(applied)}" if applied else "database is up to date")
     return 0
@@ -642,6 +749,69 @@ def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def ask_stored(args: argparse.Namespace, settings: Settings, question: Any, *params: Any) -> int:
+    """Print the answer to one question of the stored articles in the chosen format."""
+    import psycopg
+
+    from streams.answers.queries import render
+
+    with psycopg.connect(settings.database_dsn, connect_timeout=5, autocommit=True) as conn:
+        answer = question(conn, *params)
+    sys.stdout.write(render(answer, args.format))
+    if args.format == "table":
+        print(f"({len(answer.rows)} row(s))")
+    return 0
+
+
+def window(args: argparse.Namespace) -> tuple[Any, ...]:
+    """Return (about, since, until, source) of the command's options, times parsed."""
+    from streams.answers.queries import parse_since
+
+    try:
+        since, until = (None if t is None else parse_since(t) for t in (args.since, args.until))
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    return args.about, since, until, args.source
+
+
+def cmd_quotes(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.answers import queries
+
+    return ask_stored(args, settings, queries.quotes, args.speaker, *window(args), args.limit)
+
+
+def cmd_people(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.answers import queries
+
+    filtered = args.about or args.since or args.until or args.source
+    if args.quoted or filtered:
+        return ask_stored(args, settings, queries.top_speakers, *window(args), args.top)
+    return ask_stored(args, settings, queries.people, args.top, args.family)
+
+
+def cmd_entity(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.answers import queries
+
+    question = queries.co_occurring if args.related else queries.articles_mentioning
+    return ask_stored(args, settings, question, args.name, args.limit)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.answers import queries
+
+    return ask_stored(args, settings, queries.search, args.query, args.within, args.limit)
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from streams.answers.export import export
+
+    for path, rows in export(settings.database_dsn, Path(args.out), args.format).items():
+        print(f"{path}  {rows} row(s)")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
@@ -665,5 +835,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "view": cmd_view,
     "dlq": cmd_dlq,
     "lag": cmd_lag,
+    "quotes": cmd_quotes,
+    "people": cmd_people,
+    "entity": cmd_entity,
+    "search": cmd_search,
+    "export": cmd_export,
     "demo": cmd_demo,
 }

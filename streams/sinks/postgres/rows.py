@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from schemas import EnrichedArticle
+from streams.sinks.postgres.canonical import entity_id
 
 
 class ArticleRow(NamedTuple):
@@ -33,6 +34,8 @@ class ArticleRow(NamedTuple):
     rules_version: int | None
     pipeline_version: list[int]
     produced_at: datetime | None
+    entity_ids: list[str]
+    speaker_ids: list[str | None]
 
 
 ARTICLE_COLUMNS = ArticleRow._fields
@@ -61,7 +64,29 @@ def article_row(record: EnrichedArticle, partition: int, offset: int) -> Article
         rules_version=pipeline.rules if pipeline else None,
         pipeline_version=list(pipeline.version()) if pipeline else [],
         produced_at=pipeline.produced_at if pipeline else None,
+        entity_ids=entity_ids(article),
+        speaker_ids=speaker_ids(article),
     )
+
+
+def entity_ids(article: EnrichedArticle) -> list[str]:
+    """Return the cross-article id of each of the article's entities, in record order."""
+    return [entity_id(entity.name, entity.label) for entity in article.entities]
+
+
+def speaker_ids(article: EnrichedArticle) -> list[str | None]:
+    """Return the cross-article id of each quote's speaker (None: unattributed), in order.
+
+    A speaker is one of the article's entities by name, and takes its label; a speaker the
+    entities lack counts as a person.
+    """
+    labels = {entity.name: entity.label for entity in article.entities}
+    return [
+        None
+        if quote.speaker is None
+        else entity_id(quote.speaker, labels.get(quote.speaker, "PERSON"))
+        for quote in article.quotes
+    ]
 
 
 def storable(article: EnrichedArticle) -> tuple[EnrichedArticle, str]:

@@ -61,22 +61,43 @@ _DELETE_CHILDREN = [
 
 # One row per element of the record's `entities`, ordinal = its index in the record.
 _ENTITIES_OF_ARTICLES = f"""
-INSERT INTO entities (article_id, ordinal, name, label, mentions, aliases)
+INSERT INTO entities (article_id, ordinal, name, label, mentions, aliases, entity_id)
 SELECT a.id, e.ordinal - 1, e.entity->>'name', e.entity->>'label', e.entity->'mentions',
-       ARRAY(SELECT jsonb_array_elements_text(e.entity->'aliases'))
+       ARRAY(SELECT jsonb_array_elements_text(e.entity->'aliases')), e.entity_id
 FROM articles AS a,
-     jsonb_array_elements(a.record->'entities') WITH ORDINALITY AS e(entity, ordinal)
+     ROWS FROM (jsonb_array_elements(a.record->'entities'), unnest(a.entity_ids))
+         WITH ORDINALITY AS e(entity, entity_id, ordinal)
 WHERE {_STORED_NOW}
 """
 
 # One row per element of the record's `quotes`, ordinal = its index in the record.
 _QUOTES_OF_ARTICLES = f"""
-INSERT INTO quotes (article_id, ordinal, text, kind, speaker, cue, start_char, end_char)
+INSERT INTO quotes (article_id, ordinal, text, kind, speaker, cue, start_char, end_char,
+                    speaker_id)
 SELECT a.id, q.ordinal - 1, q.quote->>'text', q.quote->>'kind', q.quote->>'speaker',
-       q.quote->>'cue', (q.quote->>'start')::integer, (q.quote->>'end')::integer
+       q.quote->>'cue', (q.quote->>'start')::integer, (q.quote->>'end')::integer,
+       q.speaker_id
 FROM articles AS a,
-     jsonb_array_elements(a.record->'quotes') WITH ORDINALITY AS q(quote, ordinal)
+     ROWS FROM (jsonb_array_elements(a.record->'quotes'), unnest(a.speaker_ids))
+         WITH ORDINALITY AS q(quote, speaker_id, ordinal)
 WHERE {_STORED_NOW}
+"""
+
+# One row per cross-article entity the batch names (as an entity or a speaker), new surface
+# forms added to its aliases. In id order, so concurrent sinks lock rows in the same order;
+# a row changes only when the batch brings an alias it lacks.
+_CANONICAL_OF_ARTICLES = """
+INSERT INTO canonical_entities AS c (entity_id, name, family, aliases)
+SELECT entity_id, min(name), split_part(entity_id, ':', 1), array_agg(DISTINCT alias ORDER BY alias)
+FROM (SELECT entity_id, name, unnest(array_prepend(name, aliases)) AS alias FROM entities
+      WHERE article_id = ANY(%(ids)s) AND entity_id IS NOT NULL
+      UNION ALL SELECT speaker_id, speaker, speaker FROM quotes
+      WHERE article_id = ANY(%(ids)s) AND speaker_id IS NOT NULL) AS named
+GROUP BY entity_id
+ORDER BY entity_id
+ON CONFLICT (entity_id) DO UPDATE SET aliases = ARRAY(
+    SELECT DISTINCT unnest(c.aliases || EXCLUDED.aliases) ORDER BY 1)
+WHERE NOT EXCLUDED.aliases <@ c.aliases
 """
 
 
@@ -97,6 +118,7 @@ async def write_rows(conn: psycopg.AsyncConnection[Any], rows: Sequence[ArticleR
         await cursor.executemany(_UPSERT_ARTICLE, rows)
         for statement in (*_DELETE_CHILDREN, _ENTITIES_OF_ARTICLES, _QUOTES_OF_ARTICLES):
             await cursor.execute(statement, ids)
+        await cursor.execute(_CANONICAL_OF_ARTICLES, {"ids": ids[0]})
 
 
 async def stored_now(conn: psycopg.AsyncConnection[Any], ids: Sequence[str]) -> set[str]:

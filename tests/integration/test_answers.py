@@ -1,0 +1,407 @@
+"""The answers to the common questions, in SQL, from the CLI and from Python, on a real database.
+
+The articles are the demo seeds and a 2,000-article synthetic corpus, enriched in-process, plus
+a few hand-made records that spell one person two ways; all are written by the sink's own path.
+Expected counts are computed here from the records, not by the code under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import re
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bench.synthetic import articles as synthetic_articles
+from schemas import EnrichedArticle, Entity, Mention, Quote
+from streams.config import Settings
+from streams.intake.enriching import enrich_inputs
+from streams.intake.inputs import Input, read_inputs
+from streams.sinks.postgres.migrations import migrate
+from streams.sinks.postgres.sink import PostgresSink
+from tests.conftest import REPO, Services
+from tests.memory import write_records
+
+pytestmark = pytest.mark.integration
+
+README = REPO / "README.md"
+
+
+def hand_made(article_id: str, choe: str, days_ago: int, body_word: str) -> EnrichedArticle:
+    """An article where Choe (spelled `choe`) and Wang Yi talk about North Korea."""
+    body = f"{choe} met Wang Yi to discuss North Korea and {body_word}. Wang Yi said it went well."
+    start = body.index("Wang Yi")
+    return EnrichedArticle(
+        id=article_id,
+        headline=f"{choe} meets Wang Yi",
+        body=body,
+        content_hash=uuid.uuid4().hex * 2,
+        source="Test Wire",
+        published_at=datetime.now(UTC) - timedelta(days=days_ago),
+        entities=[
+            Entity(
+                name=choe, label="PERSON", mentions=[Mention(start=0, end=len(choe), text=choe)]
+            ),
+            Entity(
+                name="Wang Yi",
+                label="PERSON",
+                mentions=[Mention(start=start, end=start + 7, text="Wang Yi")],
+            ),
+            Entity(name="North Korea", label="GPE", mentions=[Mention(start=0, end=1, text="N")]),
+        ],
+        quotes=[
+            Quote(
+                text=f"the talks on {body_word} went well",
+                kind="indirect",
+                speaker="Wang Yi",
+                cue="said",
+                start=0,
+                end=10,
+            ),
+            Quote(text="we are ready", kind="direct", speaker=choe, cue="said", start=0, end=5),
+        ],
+    )
+
+
+HAND_MADE = [
+    hand_made("hand-1", "Choe Son Hui", 1, "hegemony"),
+    hand_made("hand-2", "Choe Son-hui", 2, "sanctions"),
+    hand_made("hand-3", "Choe Son-hui", 30, "fisheries"),
+]
+
+
+@pytest.fixture(scope="module")
+def records() -> list[EnrichedArticle]:
+    """The seeds and the synthetic corpus enriched in-process (as `newsflow enrich`), and more."""
+    settings = Settings()
+    inputs = [
+        *read_inputs([str(REPO / "seeds")], io.BytesIO()),
+        *(Input(key, value) for key, value in synthetic_articles("synthetic", 2000)),
+    ]
+    enriched = [outcome for _, outcome in enrich_inputs(inputs, settings)]
+    assert not [outcome for outcome in enriched if isinstance(outcome, Exception)]
+    return [*enriched, *HAND_MADE]  # type: ignore[list-item]
+
+
+@pytest.fixture(scope="module")
+def answers_db(migrated: Services, records: list[EnrichedArticle]) -> Iterator[str]:
+    """A database of its own holding exactly `records`, written by the sink in batches."""
+    name = f"answers_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(migrated.database_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = migrated.database_url.rsplit("/", 1)[0] + f"/{name}"
+    migrate(url)
+    for start in range(0, len(records), 500):
+        asyncio.run(write_records(PostgresSink(url), records[start : start + 500]))
+    yield url
+
+
+@pytest.fixture
+def conn(answers_db: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(answers_db, autocommit=True) as connection:
+        yield connection
+
+
+def person_key(name: str) -> str:
+    """The test's own spelling-blind key: case and hyphens do not matter."""
+    return " ".join(name.lower().replace("-", " ").split())
+
+
+def expected_people(records: list[EnrichedArticle]) -> Counter[str]:
+    """Articles per person, counted from the records' PERSON entities."""
+    return Counter(
+        key
+        for record in records
+        for key in {person_key(e.name) for e in record.entities if e.label == "PERSON"}
+    )
+
+
+def newsflow(answers_db: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = Services("unused", answers_db, "test").env()
+    return subprocess.run(
+        [sys.executable, "-m", "streams", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------- people across articles
+
+
+def test_people_are_one_row_each_across_articles_with_the_counts_of_the_records(
+    conn: psycopg.Connection, records: list[EnrichedArticle]
+) -> None:
+    rows = conn.execute(
+        "SELECT entity_id, articles FROM entity_summary WHERE family = 'person' AND articles > 0"
+    ).fetchall()
+    found = Counter({entity_id.split(":", 1)[1]: articles for entity_id, articles in rows})
+    assert len(rows) == len(found)
+    assert found == expected_people(records)
+    # the corpus names its eight people in hundreds of articles each
+    assert min(count for key, count in found.items() if key == "hannah weber") > 100
+
+
+def test_two_spellings_of_one_person_are_one_entity_with_both_aliases(
+    conn: psycopg.Connection,
+) -> None:
+    row = conn.execute(
+        "SELECT name, aliases, articles, quotes FROM entity_summary"
+        " WHERE entity_id = 'person:choe son hui'"
+    ).fetchone()
+    assert row is not None
+    _, aliases, articles, quotes = row
+    assert {"Choe Son Hui", "Choe Son-hui"} <= set(aliases)
+    assert (articles, quotes) == (3, 3)
+
+
+def test_people_command_json_matches_the_records(
+    answers_db: str, records: list[EnrichedArticle]
+) -> None:
+    result = newsflow(answers_db, "people", "--top", "20", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    shown = {
+        row["entity_id"].split(":", 1)[1]: row["articles"] for row in json_lines(result.stdout)
+    }
+    expected = expected_people(records)
+    assert len(shown) == 20
+    assert all(expected[key] == count for key, count in shown.items())
+    assert min(shown.values()) >= sorted(expected.values(), reverse=True)[19]
+
+
+def test_people_from_python_match_the_records(
+    answers_db: str, records: list[EnrichedArticle]
+) -> None:
+    from newsflow import connect
+
+    table = connect(answers_db).people(top=None).arrow()
+    frame = table.to_pandas()
+    found = {
+        entity_id.split(":", 1)[1]: articles
+        for entity_id, articles in zip(frame["entity_id"], frame["articles"], strict=True)
+        if articles > 0
+    }
+    assert found == dict(expected_people(records))
+
+
+# ---------------------------------------------------------------- quotes and speakers
+
+
+def test_quotes_by_speaker_about_an_entity_in_a_window_from_sql_cli_and_python(
+    conn: psycopg.Connection, answers_db: str
+) -> None:
+    sql = conn.execute(
+        "SELECT article_id, text FROM find_quotes(speaker => 'Choe Son-hui',"
+        " entity => 'North Korea', since => now() - interval '7 days') ORDER BY article_id"
+    ).fetchall()
+    assert sql == [("hand-1", "we are ready"), ("hand-2", "we are ready")]
+
+    result = newsflow(
+        answers_db, "quotes", "--speaker", "choe son hui", "--about", "North Korea",
+        "--since", "7d", "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert sorted(row["article_id"] for row in json_lines(result.stdout)) == ["hand-1", "hand-2"]
+
+    from newsflow import connect
+
+    shown = connect(answers_db).quotes(speaker="Choe Son-hui", about="North Korea", since="7d")
+    assert sorted(row["article_id"] for row in shown.dicts()) == ["hand-1", "hand-2"]
+
+
+def test_who_is_quoted_most_overall_about_an_entity_in_a_window_by_source(
+    conn: psycopg.Connection, answers_db: str, records: list[EnrichedArticle]
+) -> None:
+    quoted = Counter(
+        person_key(q.speaker) for record in records for q in record.quotes if q.speaker
+    )
+    overall = conn.execute("SELECT speaker_id, quotes FROM top_speakers() LIMIT 3").fetchall()
+    assert [count for _, count in overall] == [count for _, count in quoted.most_common(3)]
+    about = conn.execute(
+        "SELECT speaker_id, quotes FROM top_speakers(entity => 'north korea',"
+        " since => now() - interval '7 days', source => 'Test Wire')"
+    ).fetchall()
+    assert about == [("person:choe son hui", 2), ("person:wang yi", 2)]
+
+    result = newsflow(
+        answers_db, "people", "--quoted", "--about", "North Korea", "--source", "Test Wire",
+        "--format", "csv",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:3] == [
+        "speaker_id,name,quotes,articles",
+        "person:choe son hui,Choe Son Hui,3,3",
+        "person:wang yi,Wang Yi,3,3",
+    ]
+    from newsflow import connect
+
+    top = connect(answers_db).top_speakers(about="North Korea", since="7d", source="Test Wire")
+    assert [(row["speaker_id"], row["quotes"]) for row in top.dicts()] == about
+
+
+# ---------------------------------------------------------------- entities
+
+
+def test_co_occurring_entities_and_articles_mentioning_one(
+    conn: psycopg.Connection, answers_db: str
+) -> None:
+    related = conn.execute("SELECT entity_id, articles FROM co_occurring('Wang Yi')").fetchall()
+    assert related == [("person:choe son hui", 3), ("place:north korea", 3)]
+    mentioning = conn.execute(
+        "SELECT article_id FROM articles_mentioning('person:choe son hui')"
+    ).fetchall()
+    assert mentioning == [("hand-1",), ("hand-2",), ("hand-3",)]
+
+    result = newsflow(answers_db, "entity", "Wang Yi", "--related", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert [row["entity_id"] for row in json_lines(result.stdout)] == [e for e, _ in related]
+    result = newsflow(answers_db, "entity", "CHOE SON-HUI", "--format", "csv")
+    assert [line.split(",")[1] for line in result.stdout.splitlines()[1:]] == [
+        "hand-1",
+        "hand-2",
+        "hand-3",
+    ]
+    from newsflow import connect
+
+    store = connect(answers_db)
+    assert [row["entity_id"] for row in store.co_occurring("wang yi").dicts()] == [
+        e for e, _ in related
+    ]
+    assert len(store.articles_mentioning("Choe Son Hui").rows) == 3
+
+
+# ---------------------------------------------------------------- full-text search
+
+
+def test_search_finds_bodies_before_and_after_indexing_and_quotes(
+    conn: psycopg.Connection, answers_db: str
+) -> None:
+    before = conn.execute("SELECT article_id FROM search_articles('hegemony')").fetchall()
+    assert before == [("hand-1",)]
+    assert conn.execute("SELECT index_articles()").fetchone()[0] >= 0
+    assert (
+        conn.execute("SELECT count(*) FROM article_search").fetchone()[0]
+        == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    )
+    after = conn.execute("SELECT article_id FROM search_articles('hegemony')").fetchall()
+    assert after == before
+    quotes = conn.execute("SELECT article_id, speaker FROM search_quotes('hegemony')").fetchall()
+    assert quotes == [("hand-1", "Wang Yi")]
+
+    result = newsflow(answers_db, "search", "hegemony", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert sorted((row["kind"], row["article_id"]) for row in json_lines(result.stdout)) == [
+        ("article", "hand-1"),
+        ("quote", "hand-1"),
+    ]
+    from newsflow import connect
+
+    assert {row["kind"] for row in connect(answers_db).search("hegemony").dicts()} == {
+        "article",
+        "quote",
+    }
+
+
+def test_a_changed_body_is_found_by_its_new_words_before_reindexing(
+    conn: psycopg.Connection, answers_db: str
+) -> None:
+    conn.execute("SELECT index_articles()")
+    changed = hand_made("hand-4", "Choe Son Hui", 1, "aquaculture")
+    asyncio.run(write_records(PostgresSink(answers_db), [changed]))
+    assert conn.execute("SELECT article_id FROM search_articles('aquaculture')").fetchall() == [
+        ("hand-4",)
+    ]
+    conn.execute("DELETE FROM articles WHERE id = 'hand-4'")
+
+
+# ---------------------------------------------------------------- export
+
+
+@pytest.mark.parametrize("form", ["parquet", "csv", "jsonl"])
+def test_export_writes_every_row_readable_by_duckdb_and_pandas(
+    answers_db: str, conn: psycopg.Connection, tmp_path: Path, form: str
+) -> None:
+    import duckdb
+    import pandas
+
+    result = newsflow(answers_db, "export", "--format", form, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    for table in ("articles", "entities", "quotes"):
+        count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        path = tmp_path / f"{table}.{form}"
+        reader = {"parquet": "read_parquet", "csv": "read_csv", "jsonl": "read_json"}[form]
+        assert duckdb.sql(f"SELECT count(*) FROM {reader}('{path}')").fetchall() == [(count,)]
+        frame = {
+            "parquet": pandas.read_parquet,
+            "csv": pandas.read_csv,
+            "jsonl": lambda p: pandas.read_json(p, lines=True),
+        }[form](path)
+        assert len(frame) == count
+    if form == "parquet":
+        people = duckdb.sql(
+            f"SELECT count(DISTINCT article_id) FROM '{tmp_path}/entities.parquet'"
+            " WHERE entity_id = 'person:choe son hui'"
+        ).fetchall()
+        assert people == [(3,)]
+        times = pandas.read_parquet(tmp_path / "articles.parquet")["published_at"]
+        assert str(times.dtype) == "datetime64[us, UTC]"
+
+
+# ---------------------------------------------------------------- README examples
+
+
+def readme_blocks(language: str) -> list[str]:
+    """Return the README's code blocks of `language` in its "Query it" section."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Query it", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"```{language}\n(.*?)```", section, re.DOTALL)
+
+
+def test_the_readme_sql_examples_run_and_return_rows(conn: psycopg.Connection) -> None:
+    blocks = readme_blocks("sql")
+    assert len(blocks) >= 5
+    for sql in blocks:
+        assert conn.execute(sql).fetchall(), sql
+
+
+def test_the_readme_python_example_runs(answers_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streams.config import get_settings
+
+    monkeypatch.setenv("NEWSFLOW_DATABASE_URL", answers_db)
+    get_settings.cache_clear()
+    try:
+        (code,) = readme_blocks("python")
+        exec(compile(code, "README.md", "exec"), {})
+    finally:
+        get_settings.cache_clear()
+
+
+def test_python_enrich_is_the_enrich_command(tmp_path: Path) -> None:
+    from newsflow import enrich
+
+    seed = REPO / "seeds" / "005_mill-road-cycle-lanes.json"
+    command = subprocess.run(
+        [sys.executable, "-m", "streams", "enrich", str(seed)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    (record,) = enrich(json.loads(seed.read_text()))
+    assert EnrichedArticle.model_validate_json(command.stdout) == record
