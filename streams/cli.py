@@ -36,6 +36,7 @@ exit status:
   70  a worker met an unexpected error and stopped without acking its batch (restart it)
   78  bad configuration: a NEWSFLOW_* variable is invalid, or the spaCy model is missing
   130 interrupted (Ctrl-C)
+  141 stdout was closed by its reader (`newsflow enrich big.jsonl | head -1`)
 
 Every setting is an environment variable NEWSFLOW_*; see `newsflow <command> --help`.
 """
