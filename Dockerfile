@@ -10,15 +10,16 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin newsflow
 
 WORKDIR /app
 
-# Dependencies first, read from pyproject.toml, so a source-only change reuses this layer
-# (spaCy and its English model are most of the image).
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies first, exactly as requirements.lock pins them (hash-checked; `make lock` writes
+# it from pyproject.toml), so a source-only change reuses this layer (spaCy and its English
+# model are most of the image). The lock holds the build backend too, so the project itself
+# then installs with no download at all.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
 COPY --chown=newsflow:newsflow . ./
-RUN pip install --no-deps . && rm -rf build ./*.egg-info && chown newsflow:newsflow /app
+RUN pip install --no-deps --no-build-isolation . && rm -rf build ./*.egg-info \
+    && chown newsflow:newsflow /app
 
 # /app belongs to the newsflow user: Faust keeps its per-app data directories in the working directory.
 USER newsflow

@@ -35,9 +35,10 @@ from typing import Any
 
 import orjson
 import psycopg
+import pyarrow.parquet as pq
 
 from schemas import RawArticle
-from streams.broker.clients import producer
+from streams.broker.clients import consumer, producer
 from streams.broker.topics import create_topics, group_members
 from streams.config import Settings
 from streams.nlp.cleaning import clean_article
@@ -75,6 +76,8 @@ JSON_KEYS = (
     "rss_mb_nlp_max",
     "rss_mb_other_max",
     "sink_articles_per_s",
+    "sink_parquet_articles_per_s",
+    "rss_mb_parquet_sink",
 )
 
 
@@ -484,6 +487,45 @@ def measure_sink(
     return (len(times) - last_batch) / span_s
 
 
+def measure_parquet_sink(bootstrap: str, workers: Workers) -> float | None:
+    """Start one Parquet sink on articles.enriched as it stands; return its rows/s.
+
+    It reads every record on the topic (the sink phase's and the earlier phases'). Rows/s from
+    the first file written to the last (a file's rows share its write time), as for the
+    PostgreSQL sink; None when one write held all.
+    """
+    expected = sum(end_offsets(bootstrap, ENRICHED).values())
+    folder = Path(tempfile.mkdtemp(prefix="newsflow-bench-parquet-"))
+    workers.env["NEWSFLOW_PARQUET_DIR"] = str(folder)
+    workers.start("sink-parquet", "sink-parquet-alone")
+
+    def files() -> list[tuple[float, int]]:
+        """(write time, rows) of each file written so far."""
+        return [
+            (path.stat().st_mtime, pq.read_metadata(path).num_rows)
+            for path in folder.rglob("*.parquet")
+        ]
+
+    wait_for(lambda: sum(rows for _, rows in files()) >= expected, 300, "Parquet rows", workers)
+    written = sorted(files())
+    span_s = written[-1][0] - written[0][0]
+    if span_s <= 0:
+        return None
+    return (expected - written[0][1]) / span_s
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """Return the end offset of each partition of `topic`."""
+    from kafka import TopicPartition
+
+    client = consumer(bootstrap)
+    try:
+        partitions = [TopicPartition(topic, p) for p in client.partitions_for_topic(topic) or []]
+        return {tp.partition: end for tp, end in client.end_offsets(partitions).items()}
+    finally:
+        client.close()
+
+
 def publish_raw(bootstrap: str, topic: str, values: Sequence[bytes]) -> None:
     client = producer(bootstrap)
     try:
@@ -678,10 +720,19 @@ def run_against(
                 figures["sink_articles_per_s"] = measure_sink(
                     bootstrap, conn, records, workers, run_id + "sink-"
                 )
+                print("sink: the Parquet sink over the same topic ...", file=sys.stderr)
+                figures["sink_parquet_articles_per_s"] = measure_parquet_sink(bootstrap, workers)
     finally:
         workers.stop_all()
     nlp = [rss for name, rss in workers.peak_rss_mb.items() if name.startswith(NLP_STAGE)]
-    other = [rss for name, rss in workers.peak_rss_mb.items() if not name.startswith(NLP_STAGE)]
+    # The Parquet sink carries pyarrow (~60 MB): its own figure, not one of the other workers'.
+    parquet = [rss for name, rss in workers.peak_rss_mb.items() if name.startswith("sink-parquet")]
+    other = [
+        rss
+        for name, rss in workers.peak_rss_mb.items()
+        if not name.startswith((NLP_STAGE, "sink-parquet"))
+    ]
+    figures["rss_mb_parquet_sink"] = max(parquet, default=None)
     figures["rss_mb_nlp_max"] = max(nlp, default=None)
     figures["rss_mb_other_max"] = max(other, default=None)
     figures["rss_mb_by_worker"] = workers.peak_rss_mb

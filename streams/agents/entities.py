@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
 
 import faust
 
@@ -27,11 +26,15 @@ def make_annotator(settings: Settings) -> Callable[[Sequence[CleanArticle]], lis
 
     spaCy is imported here, in the child only: the worker itself never loads it (~45 MB less).
     """
-    from streams.nlp.entities import annotate
+    from streams.agents.pipeline import annotated
     from streams.nlp.model import load_model
 
     nlp = load_model(settings.spacy_model)
-    return partial(annotate, nlp=nlp, batch_size=settings.nlp_batch_size)
+
+    def annotate_batch(articles: Sequence[CleanArticle]) -> list[EntitiesArticle]:
+        return annotated(articles, nlp, settings)
+
+    return annotate_batch
 
 
 def build(settings: Settings) -> faust.App:

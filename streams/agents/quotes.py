@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import faust
 
 from schemas import EnrichedArticle, EntitiesArticle
+from streams.agents.pipeline import quoted
 from streams.config import Settings
 from streams.intake.decoding import decode_record
-from streams.nlp.quotes import add_quotes
 from streams.runtime.messages import Inbound
 from streams.runtime.stage import Stage, build_stage
 from streams.runtime.transforms import ThreadRunner
@@ -23,7 +23,7 @@ def decode(message: Inbound) -> EntitiesArticle:
 
 
 def quote_all(articles: Sequence[EntitiesArticle]) -> list[EnrichedArticle]:
-    return [add_quotes(article) for article in articles]
+    return [quoted(article) for article in articles]
 
 
 def build(settings: Settings) -> faust.App:

@@ -54,7 +54,10 @@ def producer(bootstrap: str, **config: object) -> KafkaProducer:
         bootstrap,
         KafkaProducer,
         client_id="newsflow-cli",
+        # kafka-python's defaults too; explicit, so a conflicting option raises instead of
+        # silently turning idempotence off. A send retried after a broker failover lands once.
         acks="all",
+        enable_idempotence=True,
         linger_ms=5,
         max_request_size=MAX_MESSAGE_BYTES,
         **config,

@@ -13,7 +13,22 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streams.broker.clients import MAX_MESSAGE_BYTES, UnreachableError, admin_client, consumer
-from streams.stages import ALL_TOPICS
+from streams.stages import ALL_TOPICS, RAW
+
+# articles.raw is the durable store of the input `newsflow reprocess` re-enriches: kept for
+# ever and compacted by key (the article id), so it holds the latest raw version of every
+# article, plus versions not yet compacted (docs/reliability.md, "Keeping the raw input").
+TOPIC_CONFIGS: dict[str, dict[str, str]] = {
+    RAW: {"cleanup.policy": "compact", "retention.ms": "-1"},
+}
+
+
+def min_insync_replicas(replication_factor: int) -> int:
+    """Return the replicas a write with acks=all needs: 2 of 3 or more (one may be lost), else 1.
+
+    Two of two would stop every write while one broker restarts.
+    """
+    return 2 if replication_factor >= 3 else 1
 
 
 def create_topics(
@@ -24,7 +39,8 @@ def create_topics(
 ) -> list[str]:
     """Create the topics that do not exist yet; return the names created.
 
-    Existing topics are left as they are, whatever their partition count.
+    Existing topics are left as they are, whatever their partition count. min.insync.replicas
+    follows the replication factor (min_insync_replicas).
     """
     admin = admin_client(bootstrap)
     try:
@@ -36,7 +52,11 @@ def create_topics(
                     name,
                     num_partitions=partitions,
                     replication_factor=replication_factor,
-                    topic_configs={"max.message.bytes": str(MAX_MESSAGE_BYTES)},
+                    topic_configs={
+                        "max.message.bytes": str(MAX_MESSAGE_BYTES),
+                        "min.insync.replicas": str(min_insync_replicas(replication_factor)),
+                        **TOPIC_CONFIGS.get(name, {}),
+                    },
                 )
                 for name in missing
             ]

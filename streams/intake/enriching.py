@@ -3,7 +3,8 @@
 Articles stream through: each batch leaves as soon as it is full or the input has nothing more
 ready (`take_ready_batches`), so a record comes out soon after its line comes in, and memory
 holds a few batches however long the input. `n_process` > 1 spreads batches over child
-processes (the same `enrich_batch` in each), for multi-core offline runs.
+processes (the same `enrich_batch` in each, which calls the stages' own `enriched`), for
+multi-core offline runs.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import TypeVar
 from spacy.language import Language
 
 from schemas import EnrichedArticle, RawArticle
+from streams.agents.pipeline import enriched
 from streams.config import Settings
 from streams.intake.decoding import RejectedInput, decode_raw_article
 from streams.intake.inputs import Input
-from streams.nlp.enrich import enrich
 from streams.nlp.model import ModelNotInstalledError, load_model
 from streams.runtime.each import apply_each
 
@@ -88,7 +89,7 @@ def enrich_batch(batch: Sequence[Input], nlp: Language, settings: Settings) -> l
     """
 
     def enrich_raws(raws: Sequence[RawArticle]) -> list[EnrichedArticle]:
-        return enrich(raws, nlp, batch_size=settings.nlp_batch_size)
+        return enriched([(raw, None) for raw in raws], nlp, settings)
 
     decoded: list[tuple[str, RawArticle]] = []
     outcomes: dict[str, EnrichedArticle | Exception] = {}

@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 
 from schemas.articles import CleanArticle, EntitiesArticle, Entity, Mention, Span
 from streams.nlp.language import is_english
+from streams.nlp.vocabulary import word_set
 
 # Entity labels newsflow keeps; dates, numbers and money are not referents.
 ENTITY_LABELS = frozenset(
@@ -28,6 +29,9 @@ ENTITY_LABELS = frozenset(
 
 # Labels a bare surname can carry when spaCy's small model mislabels it ("Wang told Choe").
 _SHORT_FORM_LABELS = frozenset({"PERSON", "ORG"})
+
+# Labels a country's name may wrongly carry; it is a GPE whatever the model said.
+_COUNTRY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC"})
 
 # Labels of places: a one-word place stays apart from a person it names ("Washington").
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP"})
@@ -67,12 +71,56 @@ _GIVEN_NAMES = re.compile(r"(?:[A-Z][\w'’-]+[ ]){1,2}$")
 _SENTENCE_OPENING = re.compile(r"(?:^|[.!?:][\"”’)]*\s+|\n\s*)$")
 
 # Titles that stand before a name but are not part of it.
-_TITLES = frozenset(
-    {"Mr", "Mrs", "Ms", "Dr", "Prof", "Professor", "President", "Mayor", "Minister",
-     "Governor", "Gov", "Senator", "Sen", "Rep", "Judge", "Captain", "Coach", "Chairman",
-     "Sir", "Dame", "Lord", "Lady", "King", "Queen", "Prince", "Princess", "Pope", "General",
-     "Colonel", "Chancellor", "Premier", "Secretary", "Director", "Councillor", "Officer"}
-)  # fmt: skip
+_TITLES = word_set("names", "titles")
+
+# Lowercase roles right before a person's name: "coach Ana Ruiz".
+_ROLES = word_set("names", "roles")
+
+# Words of organisations' names: a name holding one is no person ("Harbour Bank").
+_ORGANISATION_WORDS = word_set("names", "organisation_words")
+
+# Countries: a name on the list is a place, whatever one mention's label.
+_COUNTRIES = frozenset(name.casefold() for name in word_set("names", "countries"))
+
+# A speech verb right after a name, its subject: "Okonkwo said", "Ruiz, 54, told".
+_SPEECH_AFTER = re.compile(
+    r"^(?:[ ]*,[ ]*\d{1,3}[ ]*,)?[ ]+(?:said|says|told|added|asked|insisted|explained|replied"
+    r"|recalled|wrote|warned|noted|admitted|argued)\b"
+)
+
+# A speech verb right before a name, which is then its subject: "..., said Okonkwo".
+_SPEECH_BEFORE = re.compile(r"\b(?:said|says|told|added|asked|according[ ]to)[ ]+$")
+
+# An age in apposition after a name: "Ana Ruiz, 54,".
+_AGE_AFTER = re.compile(r"^[ ]*,[ ]*\d{1,3}[ ]*,")
+
+# The word before a name, to test it as a title or a role.
+_WORD_BEFORE = re.compile(r"([\w.'’-]+)[ ]+$")
+
+# A parenthesised acronym right after a name: "European Space Agency (ESA)".
+_PAREN_ACRONYM = re.compile(r"[ ]*\([ ]*([A-Z][A-Za-z&]{1,9})[ ]*\)")
+
+# Numbers a table row left on the end of a name: "Durham| 114", "Croft| 8-0-37-2".
+_TRAILING_NUMBERS = re.compile(r"(?:[ \t]+[-+(]?\d[\d.,:/()-]*)+$")
+
+# Labels of names that never end in a number ("Euro 96", "Apollo 11" are other labels).
+_NUMBERLESS_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
+
+# A country in parentheses right after a name: how results list a competitor, "(Kenya)".
+_COUNTRY_AFTER = re.compile(r"^[ ]*\(([A-Z][\w. ]{1,30})\)")
+
+# A competitor in a results row: two or three capitalised words and their country in
+# parentheses ("Ana Ruiz (Chile) 2:04.5").
+_COMPETITOR = re.compile(
+    r"(?<![\w.-])([A-Z][a-zà-ÿ'’-]+(?:[ ](?:[A-Z][a-zà-ÿ'’-]+|[A-Z]\.)){1,2})"
+    r"[ ]\(([A-Z][\w. ]{1,30})\)"
+)
+
+# A lowercase prefix spaCy kept on a name: "ex-|England", "pro-|Kremlin".
+_LOWER_PREFIX = re.compile(r"[a-z]+-(?=[A-Z])")
+
+# An acronym a text may define in parentheses: "ESA", "OECD", "UNHCR", "FoE".
+_ACRONYM_LIKE = re.compile(r"[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*")
 
 # An acronym a name may be written as: "ESA", "KCNA".
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
@@ -101,7 +149,7 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
             start += 1
         while end > start and text[end - 1] in _EDGE_CHARS:
             end -= 1
-        leading = _LEADING_WORD.match(text, start, end)
+        leading = _LEADING_WORD.match(text, start, end) or _LOWER_PREFIX.match(text, start, end)
         if leading and leading.end() < end:
             start = leading.end()
         possessive = _POSSESSIVE.search(text, start, end)
@@ -144,10 +192,25 @@ def doc_mentions(doc: Doc, text: str) -> list[RawMention]:
         end = ent.end_char
         if ent.label_ == "PERSON":
             end = extend_hyphen_tail(text, end)
-        start, end = trim_span(text, ent.start_char, end)
-        if 0 < end - start <= MAX_NAME_CHARS and any(ch.isalpha() for ch in text[start:end]):
-            mentions.append(RawMention(start, end, text[start:end], ent.label_))
+        for piece_start, piece_end in line_pieces(text, ent.start_char, end):
+            start, stop = trim_span(text, piece_start, piece_end)
+            if ent.label_ in _NUMBERLESS_LABELS:
+                numbers = _TRAILING_NUMBERS.search(text, start, stop)
+                stop = numbers.start() if numbers and numbers.start() > start else stop
+            if 0 < stop - start <= MAX_NAME_CHARS and any(ch.isalpha() for ch in text[start:stop]):
+                mentions.append(RawMention(start, stop, text[start:stop], ent.label_))
     return mentions
+
+
+def line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split [start, end) at line breaks: a name never runs from one line into the next
+    (the model joins the last name of a table row to the first of the next)."""
+    pieces: list[tuple[int, int]] = []
+    while (cut := text.find("\n", start, end)) >= 0:
+        pieces.append((start, cut))
+        start = cut + 1
+    pieces.append((start, end))
+    return pieces
 
 
 def add_repeated_names(text: str, mentions: Sequence[RawMention]) -> list[RawMention]:
@@ -225,6 +288,57 @@ def majority_label(mentions: Sequence[RawMention]) -> str:
     return next(m.label for m in mentions if counts[m.label] == best)
 
 
+def person_evidence(mention: RawMention, text: str) -> bool:
+    """Tell whether the words around a mention say it names a person: a title or role before
+    it ("Mayor", "coach"), an age after it ("Ruiz, 54,"), or a speech verb it is subject of."""
+    before = text[max(0, mention.start - 40) : mention.start]
+    after = text[mention.end : mention.end + 40]
+    word = _WORD_BEFORE.search(before)
+    if word and (word.group(1).rstrip(".") in _TITLES or word.group(1).casefold() in _ROLES):
+        return True
+    country = _COUNTRY_AFTER.match(after)
+    return bool(
+        _AGE_AFTER.match(after)
+        or _SPEECH_AFTER.match(after)
+        or _SPEECH_BEFORE.search(before)
+        or (country and country.group(1).casefold() in _COUNTRIES)
+    )
+
+
+def could_be_person(name: str) -> bool:
+    """Tell whether a name can be a person's: a few capitalised words, no country, no word of
+    an organisation's name ("Bank", "Ministry")."""
+    words = name.split()
+    return (
+        1 <= len(words) <= 4
+        and name.casefold() not in _COUNTRIES
+        and words[0][:1].isupper()
+        and not any(w.strip(".,'’") in _ORGANISATION_WORDS for w in words)
+    )
+
+
+def decide_label(mentions: Sequence[RawMention], text: str = "") -> str:
+    """Return the one label of a referent's mentions, from name evidence before votes.
+
+    A country is a place. A name that can be a person's is a PERSON when one mention is
+    tagged PERSON with a given name ("Amara Okonkwo"), or the text says so of any mention
+    (title, role, age, subject of "said"); a full name with that evidence is a PERSON even
+    if the model never said so. Otherwise the commonest label wins.
+    """
+    name = canonical_name(mentions)
+    labels = {m.label for m in mentions}
+    if name.casefold() in _COUNTRIES and labels & _COUNTRY_LABELS:
+        return "GPE"
+    if could_be_person(name):
+        full_person = any(m.label == "PERSON" and len(m.text.split()) > 1 for m in mentions)
+        evidence = bool(text) and any(person_evidence(m, text) for m in mentions)
+        if ("PERSON" in labels and (full_person or evidence)) or (
+            evidence and len(name.split()) > 1 and labels & _SHORT_FORM_LABELS
+        ):
+            return "PERSON"
+    return majority_label(mentions)
+
+
 def group_by_name(mentions: Sequence[RawMention]) -> list[list[RawMention]]:
     """Group mentions whose names match by name_key, groups in order of first mention."""
     groups: dict[str, list[RawMention]] = {}
@@ -273,7 +387,7 @@ def merge_short_forms(groups: list[list[RawMention]], text: str = "") -> list[li
     surname only when text is given and no mention of it reads as a place ("in Halden").
     """
     keys = [name_key(normalise_name(g[0].text)) for g in groups]
-    labels = [majority_label(g) for g in groups]
+    labels = [decide_label(g, text) for g in groups]
     persons = [i for i, label in enumerate(labels) if label == "PERSON"]
     merged: list[list[RawMention]] = [list(g) for g in groups]
     for index, group in enumerate(groups):
@@ -300,20 +414,73 @@ def _never_a_place(text: str, group: Sequence[RawMention]) -> bool:
     )
 
 
-def merge_org_short_forms(groups: list[list[RawMention]]) -> list[list[RawMention]]:
-    """Move an organisation's short forms into its full name's group: the acronym of its
-    capitalised words ("ESA" of "European Space Agency") and a leading part of it ("Asan
-    Institute" of "Asan Institute for Policy Studies"), when exactly one full name fits."""
+def merge_org_short_forms(groups: list[list[RawMention]], text: str = "") -> list[list[RawMention]]:
+    """Move an organisation's short forms into its full name's group, when one full name fits:
+    an acronym the text defines in parentheses ("European Space Agency (ESA)"), the acronym
+    of its capitalised words, a leading part ("Asan Institute" of "Asan Institute for Policy
+    Studies") or its last word ("the Commission" of "European Commission")."""
     names = [normalise_name(canonical_name(g)) for g in groups]
-    labels = [majority_label(g) for g in groups]
+    labels = [decide_label(g, text) for g in groups]
     orgs = [i for i, label in enumerate(labels) if label == "ORG"]
+    defined = defined_acronyms(groups, text)
     merged: list[list[RawMention]] = [list(g) for g in groups]
     for index, name in enumerate(names):
-        targets = [o for o in orgs if o != index and abbreviates(name, names[o])]
-        if len(targets) == 1 and merged[index]:
+        targets = [defined[name]] if name in defined else []
+        if not targets:
+            targets = [o for o in orgs if o != index and abbreviates(name, names[o])]
+        if not targets and labels[index] == "ORG":
+            targets = [o for o in orgs if o != index and ends_with_word(names[o], name)]
+        if len(targets) == 1 and targets[0] != index and merged[index]:
             merged[targets[0]].extend(merged[index])
             merged[index] = []
     return [sorted(g, key=lambda m: m.start) for g in merged if g]
+
+
+def defined_acronyms(groups: Sequence[Sequence[RawMention]], text: str) -> dict[str, int]:
+    """Return the acronyms the text defines in parentheses after a name, and that name's group."""
+    defined: dict[str, int] = {}
+    for index, group in enumerate(groups):
+        for mention in group:
+            match = _PAREN_ACRONYM.match(text, mention.end)
+            if match and len(mention.text.split()) > 1 and _ACRONYM_LIKE.fullmatch(match.group(1)):
+                defined.setdefault(match.group(1), index)
+    return defined
+
+
+def add_defined_acronyms(text: str, mentions: Sequence[RawMention]) -> list[RawMention]:
+    """Add the uses of an acronym the text defines ("... Agency (ESA)") that the model missed,
+    labelled like the name it stands for."""
+    added: list[RawMention] = []
+    taken = sorted((m.start, m.end) for m in mentions)
+    for mention in mentions:
+        match = _PAREN_ACRONYM.match(text, mention.end)
+        if not match or len(mention.text.split()) < 2 or not _ACRONYM_LIKE.fullmatch(match[1]):
+            continue
+        for use in re.finditer(rf"(?<![\w-]){re.escape(match[1])}(?![\w-])", text):
+            if not _overlaps(taken, use.start(), use.end()):
+                added.append(RawMention(use.start(), use.end(), use.group(), mention.label))
+                bisect.insort(taken, (use.start(), use.end()))
+    return without_overlaps([*mentions, *added])
+
+
+def add_competitors(text: str, mentions: Sequence[RawMention]) -> list[RawMention]:
+    """Add the competitors of results rows the model missed: "Ana Ruiz (Chile)" is a PERSON
+    when the parentheses hold a country (a team would be listed without one)."""
+    taken = sorted((m.start, m.end) for m in mentions)
+    added: list[RawMention] = []
+    for match in _COMPETITOR.finditer(text):
+        name = match.group(1)
+        if match.group(2).casefold() not in _COUNTRIES or not could_be_person(name):
+            continue
+        if not _overlaps(taken, match.start(1), match.end(1)):
+            added.append(RawMention(match.start(1), match.end(1), name, "PERSON"))
+    return without_overlaps([*mentions, *added])
+
+
+def ends_with_word(full: str, short: str) -> bool:
+    """Tell whether short is the one capitalised last word of the longer name full."""
+    words = full.split()
+    return " " not in short and short[:1].isupper() and len(words) > 1 and words[-1] == short
 
 
 def abbreviates(short: str, full: str) -> bool:
@@ -332,8 +499,8 @@ def canonical_name(mentions: Sequence[RawMention]) -> str:
     return max(names, key=lambda n: (len(n), counts[n], -names.index(n)))
 
 
-def to_entity(mentions: Sequence[RawMention]) -> Entity:
-    """Build one Entity from the mentions of one referent."""
+def to_entity(mentions: Sequence[RawMention], text: str = "") -> Entity:
+    """Build one Entity from the mentions of one referent (text: the body they point into)."""
     name = canonical_name(mentions)
     aliases: list[str] = []
     for mention in mentions:
@@ -342,7 +509,7 @@ def to_entity(mentions: Sequence[RawMention]) -> Entity:
             aliases.append(alias)
     return Entity(
         name=name,
-        label=majority_label(mentions),
+        label=decide_label(mentions, text),
         mentions=[Mention(start=m.start, end=m.end, text=m.text) for m in mentions],
         aliases=aliases,
     )
@@ -353,8 +520,8 @@ def merge_mentions(mentions: Sequence[RawMention], text: str = "") -> list[Entit
 
     text is the body the mentions point into; without it one-word places never merge.
     """
-    groups = merge_org_short_forms(merge_short_forms(group_by_name(mentions), text))
-    return [to_entity(g) for g in sorted(groups, key=lambda g: g[0].start)]
+    groups = merge_org_short_forms(merge_short_forms(group_by_name(mentions), text), text)
+    return [to_entity(g, text) for g in sorted(groups, key=lambda g: g[0].start)]
 
 
 def extract_entities(doc: Doc, text: str | None = None) -> list[Entity]:
@@ -363,7 +530,9 @@ def extract_entities(doc: Doc, text: str | None = None) -> list[Entity]:
     `text`, when given, is the text the doc was parsed from: it saves rebuilding it.
     """
     text = doc.text if text is None else text
-    return merge_mentions(add_repeated_names(text, doc_mentions(doc, text)), text)
+    mentions = add_repeated_names(text, add_competitors(text, doc_mentions(doc, text)))
+    mentions = add_defined_acronyms(text, mentions)
+    return merge_mentions(mentions, text)
 
 
 def sentence_spans(doc: Doc, text: str | None = None) -> list[Span]:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import gc
 import tempfile
+from collections.abc import Mapping
+from typing import Any
 
 import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TransportT
 
 from streams.broker.clients import MAX_MESSAGE_BYTES
 from streams.config import Settings
@@ -16,9 +20,31 @@ from streams.stages import stage as stage_named
 FETCH_BYTES_PER_PARTITION = 1024 * 1024
 
 
+class IdempotentProducer(faust_aiokafka.Producer):
+    """Faust's aiokafka producer with idempotence on (acks=all, which it requires, is set).
+
+    Faust 0.15 turns idempotence on only inside exactly-once transactions and has no setting
+    for it; the broker then writes a send that aiokafka retries after a failover only once.
+    """
+
+    def _settings_extra(self) -> Mapping[str, Any]:
+        return {**super()._settings_extra(), "enable_idempotence": True}
+
+
+class IdempotentTransport(faust_aiokafka.Transport):
+    Producer = IdempotentProducer
+
+
+class StageApp(faust.App):
+    """A Faust app whose producer is idempotent."""
+
+    def _new_transport(self) -> TransportT:
+        return IdempotentTransport(self.conf.broker_consumer, self)
+
+
 def create_app(stage: str, settings: Settings) -> faust.App:
     """Return the Faust app of `stage`: its own consumer group, raw bytes in and out."""
-    app = faust.App(
+    app = StageApp(
         stage_named(stage).group,
         broker=[f"kafka://{server}" for server in settings.kafka_servers],
         broker_credentials=settings.faust_credentials(),
@@ -33,6 +59,7 @@ def create_app(stage: str, settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         stream_buffer_maxsize=max(64, settings.sink_batch_size * 2),
+        producer_acks=-1,  # every in-sync replica (min.insync.replicas of the topic) has it
         producer_linger=0.005,
         producer_max_request_size=MAX_MESSAGE_BYTES,
         # Per partition and fetch. A larger record still arrives whole (the broker always

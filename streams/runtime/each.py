@@ -33,17 +33,21 @@ async def batch_then_each(
     if not items:
         return []
     try:
-        return checked(await run(items), items)
+        results = await run(items)
     except fails_alone as error:
         if len(items) == 1:
             return [outcome_of(error)]
         log.warning("a batch of %d failed (%s); trying each item alone", len(items), error)
+    else:
+        return checked(results, items)
     outcomes: list[Out | Exception] = []
     for item in items:
         try:
-            outcomes += checked(await run([item]), [item])
+            result = await run([item])
         except fails_alone as error:
             outcomes.append(outcome_of(error))
+        else:
+            outcomes += checked(result, [item])
     return outcomes
 
 

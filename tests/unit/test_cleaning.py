@@ -8,20 +8,17 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.articles import CleanArticle, RawArticle
-from streams.nlp.cleaning import (
-    EmptyArticleError,
-    clean_article,
-    clean_text,
-    continue_cut_off_text,
-    drop_list_markers,
-    find_headline,
+from streams.nlp.blocks import split_blocks
+from streams.nlp.cleaning import EmptyArticleError, clean_article, clean_text
+from streams.nlp.furniture import (
     is_boilerplate_line,
     parse_byline,
-    split_blocks,
     split_caption,
     split_trailing_agency,
     strip_dateline,
 )
+from streams.nlp.headline import find_headline
+from streams.nlp.htmltext import continue_cut_off_text, drop_list_markers
 
 STORY = "\n\n".join(
     [
@@ -397,3 +394,55 @@ def test_trafilatura_list_markers_are_dropped() -> None:
     assert drop_list_markers("Lead:\n- first item\n- second item\n-5 degrees") == (
         "Lead:\nfirst item\nsecond item\n-5 degrees"
     )
+
+
+RESULTS_STORY = "\n".join(
+    [
+        "ATHLETICS - RUIZ WINS 800 METRES IN RECORD TIME",
+        "HALDEN 2026-07-18",
+        "Ana Ruiz of Chile won the women's 800 metres at the coastal games on Saturday.",
+        "Leading results:",
+        "1. Ana Ruiz (Chile) 1:57.12",
+        "2. Mei Tanaka (Japan) 1:58.40",
+        "3. Joy Achieng (Kenya) 1:58.91",
+        "Medal table:",
+        "Kenya 4 2 1",
+        "Japan 2 3 0",
+        "Chile 1 1 3",
+        "Norway 0 2 2",
+    ]
+)
+
+
+def test_results_tables_and_lists_stay_in_the_body() -> None:
+    parts = clean_text(RESULTS_STORY)
+    assert parts.headline == "ATHLETICS - RUIZ WINS 800 METRES IN RECORD TIME"
+    assert parts.paragraphs[0].startswith("Ana Ruiz of Chile")
+    assert parts.paragraphs[-1] == "Norway 0 2 2"
+    assert "2. Mei Tanaka (Japan) 1:58.40" in parts.paragraphs
+    assert parts.removed == ["HALDEN 2026-07-18"]
+
+
+def test_a_headline_ending_in_a_full_stop_before_the_byline_is_the_headline() -> None:
+    text = "\n".join(
+        [
+            "Ferry captain says crews need more storm training.",
+            "By Hanna Velde",
+            "14 March 2026, 09:12",
+            "Share",
+            "The captain who brought the ferry into harbour through a gale has called for "
+            "more training for crews.",
+        ]
+    )
+    parts = clean_text(text)
+    assert parts.headline == "Ferry captain says crews need more storm training."
+    assert parts.byline == "Hanna Velde"
+    assert parts.paragraphs == [text.split("\n")[-1]]
+
+
+def test_a_section_label_before_a_capitals_headline_is_not_a_dateline() -> None:
+    assert strip_dateline("SOCCER - LEEDS SIGN STRIKER FROM HULL ON LOAN") == (
+        None,
+        "SOCCER - LEEDS SIGN STRIKER FROM HULL ON LOAN",
+    )
+    assert strip_dateline("LEEDS - The club signed a striker.")[0] == "LEEDS"

@@ -20,6 +20,10 @@ from streams.cli import build_parser, main
         ["consume", "--from-beginning", "--max", "3", "--timeout", "5"],
         ["enrich", "seeds/001.json"],
         ["show", "--limit", "5"],
+        ["reprocess"],
+        ["reprocess", "--since", "2026-11-01", "--source", "Wire", "--rate", "20"],
+        ["reprocess", "--ids", "a-1", "a-2", "--restart", "--progress", "never"],
+        ["reprocess", "--report", "7"],
     ],
 )
 def test_every_documented_command_parses(argv: list[str]) -> None:
@@ -128,3 +132,9 @@ def test_a_usage_error_shows_the_commands_usage_and_one_line(
     assert err.startswith(f"usage: newsflow {argv[0]} ")
     [error_line] = [line for line in err.splitlines() if "error:" in line]
     assert error_line.startswith(f"newsflow {argv[0]}: error: ") and complaint in error_line
+
+
+def test_a_reprocess_since_that_is_no_date_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reprocess", "--since", "last tuesday"]) == 1
+    err = capsys.readouterr().err
+    assert err == "newsflow reprocess: --since 'last tuesday' is not an ISO 8601 date\n"

@@ -286,3 +286,65 @@ def test_a_giant_token_tagged_as_an_entity_is_not_one(blank: Language) -> None:
         blank, f"Ada Lovelace wrote {token} today.", [("Ada Lovelace", "PERSON"), (token, "ORG")]
     )
     assert [(e.name, e.label) for e in extract_entities(doc)] == [("Ada Lovelace", "PERSON")]
+
+
+def entity_labels(blank: Language, text: str, ents: list[tuple[str, str]]) -> dict[str, str]:
+    doc = make_doc(blank, text, ents)
+    return {e.name: e.label for e in extract_entities(doc, text)}
+
+
+def test_a_person_the_model_also_tags_org_and_gpe_is_one_person(blank: Language) -> None:
+    text = (
+        "Amara Okonkwo, 41, runs the co-operative. Okonkwo said prices had doubled, and "
+        "Okonkwo's members agreed."
+    )
+    ents = [("Amara Okonkwo", "ORG"), ("Okonkwo", "PERSON"), ("Okonkwo", "GPE")]
+    assert entity_labels(blank, text, ents) == {"Amara Okonkwo": "PERSON"}
+
+
+def test_a_right_person_is_not_outvoted_by_wrong_labels(blank: Language) -> None:
+    text = "Wanjiru Kamau chairs the board. Kamau told members. Kamau's plan. Kamau's team."
+    ents = [("Wanjiru Kamau", "PERSON"), ("Kamau", "ORG"), ("Kamau", "ORG"), ("Kamau", "ORG")]
+    assert entity_labels(blank, text, ents) == {"Wanjiru Kamau": "PERSON"}
+
+
+def test_a_full_name_with_person_evidence_is_a_person_and_a_country_a_place(
+    blank: Language,
+) -> None:
+    text = "Wanjiru Kamau said the talks in Cameroon would resume."
+    ents = [("Wanjiru Kamau", "ORG"), ("Cameroon", "ORG")]
+    assert entity_labels(blank, text, ents) == {"Wanjiru Kamau": "PERSON", "Cameroon": "GPE"}
+
+
+def test_an_organisation_subject_of_said_stays_an_organisation(blank: Language) -> None:
+    text = "Harbour Bank said profits rose."
+    assert entity_labels(blank, text, [("Harbour Bank", "ORG")]) == {"Harbour Bank": "ORG"}
+
+
+def test_an_acronym_defined_in_parentheses_is_one_entity_with_its_expansion(
+    blank: Language,
+) -> None:
+    text = (
+        "The Coastal Water Board (CWB) raised tariffs. CWB officials met on Monday, and the "
+        "CWB said more rises would follow."
+    )
+    doc = make_doc(blank, text, [("Coastal Water Board", "ORG"), ("CWB", "ORG")])
+    entities = extract_entities(doc, text)
+    assert [(e.name, len(e.mentions)) for e in entities] == [("Coastal Water Board", 4)]
+
+
+def test_a_short_form_of_an_organisation_joins_its_full_name(blank: Language) -> None:
+    text = "The European Commission fined the firm. The Commission said it would appeal."
+    ents = [("European Commission", "ORG"), ("Commission", "ORG")]
+    doc = make_doc(blank, text, ents)
+    assert [e.name for e in extract_entities(doc, text)] == ["European Commission"]
+
+
+def test_table_rows_give_names_without_numbers_lines_or_missed_competitors(
+    blank: Language,
+) -> None:
+    text = "Results:\n\n1. Lucia Ferro (Italy) 6.69\n\nHarbourside 41\n\nQuarry 29\n\nEastfield 3"
+    doc = make_doc(blank, text, [("Harbourside 41", "ORG"), ("Quarry 29\n\nEastfield", "ORG")])
+    names = {e.name: e.label for e in extract_entities(doc, text)}
+    assert names == {"Lucia Ferro": "PERSON", "Harbourside": "ORG", "Quarry": "ORG",
+                     "Eastfield": "ORG"}  # fmt: skip

@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+import spacy.util
 
 from streams.config import Settings
+from streams.nlp.model import ModelNotInstalledError, load_model
 
 PARSE_AND_COUNT_THREADS = """
 import os
@@ -24,3 +29,15 @@ def test_spacy_runs_without_blas_threads_of_its_own() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "1", result.stderr
+
+
+def test_the_model_setting_takes_a_pipeline_folder_path() -> None:
+    package = spacy.util.get_package_path(Settings().spacy_model)
+    folder = next(p for p in package.iterdir() if (p / "config.cfg").is_file())
+    nlp = load_model(str(folder))
+    assert "ner" in nlp.pipe_names and "lemmatizer" not in nlp.pipe_names
+
+
+def test_a_missing_pipeline_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotInstalledError, match="no spaCy pipeline folder"):
+        load_model(str(tmp_path / "missing"))

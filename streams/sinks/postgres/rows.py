@@ -30,6 +30,9 @@ class ArticleRow(NamedTuple):
     kafka_partition: int
     kafka_offset: int
     published_ms: int | None
+    rules_version: int | None
+    pipeline_version: list[int]
+    produced_at: datetime | None
 
 
 ARTICLE_COLUMNS = ArticleRow._fields
@@ -38,6 +41,7 @@ ARTICLE_COLUMNS = ArticleRow._fields
 def article_row(record: EnrichedArticle, partition: int, offset: int) -> ArticleRow:
     """Return the articles-table row of `record`, read from `partition` at `offset`."""
     article, record_json = storable(record)
+    pipeline = article.pipeline
     return ArticleRow(
         id=article.id,
         schema_version=article.schema_version,
@@ -54,6 +58,9 @@ def article_row(record: EnrichedArticle, partition: int, offset: int) -> Article
         kafka_partition=partition,
         kafka_offset=offset,
         published_ms=article.published_ms,
+        rules_version=pipeline.rules if pipeline else None,
+        pipeline_version=list(pipeline.version()) if pipeline else [],
+        produced_at=pipeline.produced_at if pipeline else None,
     )
 
 

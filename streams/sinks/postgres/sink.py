@@ -30,52 +30,79 @@ STAGE = stage("sink")
 # Errors that belong to one record's data, not to the database being away.
 RECORD_ERRORS = (psycopg.DataError, psycopg.IntegrityError)
 
+# The order of an article's versions (docs/reliability.md, "Versions of an article"): the newer
+# input first (when its raw article was published to Kafka), then the newer pipeline version,
+# then the later production. Rows and records from before versioning sort first.
+_ORDER = (
+    "(coalesce({t}.published_ms, -1), {t}.pipeline_version,"
+    " coalesce({t}.produced_at, '-infinity'::timestamptz))"
+)
+
+# A stored row is replaced only by a record that is not older and differs from it: an older
+# replay, and the same message twice, leave the row (and its children) as they are.
 _UPSERT_ARTICLE = (
     f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}, stored_at)"
     f" VALUES ({', '.join(['%s'] * len(ARTICLE_COLUMNS))}, now())"
     " ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{column} = EXCLUDED.{column}" for column in ARTICLE_COLUMNS[1:])
     + ", stored_at = now()"
+    + f" WHERE {_ORDER.format(t='EXCLUDED')} >= {_ORDER.format(t='articles')}"
+    " AND articles.record IS DISTINCT FROM EXCLUDED.record"
 )
 
+# The rows this transaction stored: stored_at is now(), the transaction's start, which no
+# earlier transaction's rows carry. Only their children are replaced.
+_STORED_NOW = "a.id = ANY(%s) AND a.stored_at = now()"
+
+_DELETE_CHILDREN = [
+    f"DELETE FROM {table} USING articles AS a WHERE {table}.article_id = a.id AND {_STORED_NOW}"
+    for table in ("entities", "quotes")
+]
+
 # One row per element of the record's `entities`, ordinal = its index in the record.
-_ENTITIES_OF_ARTICLES = """
+_ENTITIES_OF_ARTICLES = f"""
 INSERT INTO entities (article_id, ordinal, name, label, mentions, aliases)
 SELECT a.id, e.ordinal - 1, e.entity->>'name', e.entity->>'label', e.entity->'mentions',
        ARRAY(SELECT jsonb_array_elements_text(e.entity->'aliases'))
 FROM articles AS a,
      jsonb_array_elements(a.record->'entities') WITH ORDINALITY AS e(entity, ordinal)
-WHERE a.id = ANY(%s)
+WHERE {_STORED_NOW}
 """
 
 # One row per element of the record's `quotes`, ordinal = its index in the record.
-_QUOTES_OF_ARTICLES = """
+_QUOTES_OF_ARTICLES = f"""
 INSERT INTO quotes (article_id, ordinal, text, kind, speaker, cue, start_char, end_char)
 SELECT a.id, q.ordinal - 1, q.quote->>'text', q.quote->>'kind', q.quote->>'speaker',
        q.quote->>'cue', (q.quote->>'start')::integer, (q.quote->>'end')::integer
 FROM articles AS a,
      jsonb_array_elements(a.record->'quotes') WITH ORDINALITY AS q(quote, ordinal)
-WHERE a.id = ANY(%s)
+WHERE {_STORED_NOW}
 """
 
 
 async def write_rows(conn: psycopg.AsyncConnection[Any], rows: Sequence[ArticleRow]) -> None:
-    """Upsert the articles and replace their entities and quotes, all in one transaction.
+    """Upsert the articles, and replace the entities and quotes of those stored, in one transaction.
 
-    Writing the same rows twice leaves the tables as writing them once. On any error the
-    transaction rolls back and nothing of the batch is stored. The statements go to the server
-    in one pipeline: one round trip for the batch, and one for the commit. `rows` hold one row
-    per article id (the generic sink keeps the latest of each).
+    A row is stored unless the table holds the same or a newer version of its article (the
+    order above): writing the same rows twice leaves the tables as writing them once, and an
+    older replay changes nothing. On any error the transaction rolls back and nothing of the
+    batch is stored. The statements go to the server in one pipeline: one round trip for the
+    batch, and one for the commit. `rows` hold one row per article id (the generic sink keeps
+    the latest of each). Inside an outer transaction this is a savepoint of it.
     """
     if not rows:
         return
     ids = ([row.id for row in rows],)
     async with conn.transaction(), conn.pipeline(), conn.cursor() as cursor:
         await cursor.executemany(_UPSERT_ARTICLE, rows)
-        await cursor.execute("DELETE FROM entities WHERE article_id = ANY(%s)", ids)
-        await cursor.execute("DELETE FROM quotes WHERE article_id = ANY(%s)", ids)
-        await cursor.execute(_ENTITIES_OF_ARTICLES, ids)
-        await cursor.execute(_QUOTES_OF_ARTICLES, ids)
+        for statement in (*_DELETE_CHILDREN, _ENTITIES_OF_ARTICLES, _QUOTES_OF_ARTICLES):
+            await cursor.execute(statement, ids)
+
+
+async def stored_now(conn: psycopg.AsyncConnection[Any], ids: Sequence[str]) -> set[str]:
+    """Return which of `ids` the current transaction stored (write_rows did not keep them)."""
+    cursor = await conn.execute(f"SELECT a.id FROM articles AS a WHERE {_STORED_NOW}", (list(ids),))
+    return {row[0] for row in await cursor.fetchall()}
 
 
 class PostgresSink(Sink[ArticleRow]):

@@ -1,0 +1,196 @@
+"""Within-document coreference for speakers: "he", "the minister", "the company" -> an entity.
+
+Rule-based, over what the entities stage left (canonical entities with mention offsets):
+no second parse. A person's gender comes from the document itself (an honorific before a
+mention, the pronouns that follow it), so no name list is needed; a role ("the mayor")
+goes to the person the article gave that role; a description ("the ministry") to the
+organisation whose name holds the noun, or the article's main organisation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cached_property
+
+from streams.nlp.cues import lexicon
+from streams.nlp.mentions import IndexedMention, MentionIndex
+from streams.nlp.quote_marks import SentenceIndex
+
+# Words that put the next name in object position: "told Choe", "met Wang", "with Kim".
+_OBJECT_MARKER = re.compile(
+    r"(?:\b(?:told|tells|met|meets|meeting|with|to|by|for|against|from|of|about|thanked"
+    r"|invited|visited|between|than|urged|asked|called|accused|criticised|criticized"
+    r"|praised|blamed|sued|replaced|succeeded|defeated|beat|on|at|in|like|as|and)"
+    r"|['’]s)[ ]+$"
+)
+
+# A possessive right after a name: "Tribe's client" names the client, not Tribe.
+POSSESSIVE_AFTER = re.compile(r"['’]s\b")
+
+# Honorifics that give a person's gender.
+_MALE_HONORIFIC = re.compile(r"\b(?:Mr|Sir|Lord|King|Prince)\.?[ ]$")
+_FEMALE_HONORIFIC = re.compile(r"\b(?:Mrs|Ms|Miss|Dame|Lady|Queen|Princess)\.?[ ]$")
+
+# The first personal pronoun after a mention, before the next name.
+_GENDERED_PRONOUN = re.compile(r"\b(?:(?P<m>he|him|his|himself)|(?P<f>she|her|hers|herself))\b",
+                               re.IGNORECASE)  # fmt: skip
+
+_WORD = re.compile(r"[a-z]+")
+
+_PRONOUN_GENDER = {"he": "m", "she": "f"}
+_PRONOUN_LABELS = {"he": ("PERSON",), "she": ("PERSON",), "they": ("ORG", "PERSON"),
+                   "it": ("ORG",)}  # fmt: skip
+
+_GENDER_WINDOW = 160  # chars after a mention read for its pronoun
+_ROLE_WINDOW_BEFORE = 40  # "Foreign Minister Wang Yi": the title before a name
+_ROLE_WINDOW_AFTER = 90  # "Wang Yi, the foreign minister,": the appositive after it
+
+
+def infer_genders(body: str, mentions: MentionIndex) -> dict[str, str]:
+    """Return "m" or "f" for each person the body gives clear evidence for."""
+    votes: dict[str, Counter[str]] = {}
+    persons = [m for m in mentions.mentions if m.label == "PERSON"]
+    for number, mention in enumerate(persons):
+        count = votes.setdefault(mention.name, Counter())
+        lead = body[max(0, mention.start - 8) : mention.start]
+        if _MALE_HONORIFIC.search(lead):
+            count["m"] += 2
+        elif _FEMALE_HONORIFIC.search(lead):
+            count["f"] += 2
+        stop = min(len(body), mention.end + _GENDER_WINDOW)
+        if number + 1 < len(persons):
+            stop = min(stop, persons[number + 1].start)
+        pronoun = _GENDERED_PRONOUN.search(body, mention.end, stop)
+        if pronoun and not mentions.is_quoted(pronoun.start()):
+            count["m" if pronoun.group("m") else "f"] += 1
+    genders: dict[str, str] = {}
+    for name, count in votes.items():
+        if count["m"] != count["f"]:
+            genders[name] = "m" if count["m"] > count["f"] else "f"
+    return genders
+
+
+def role_holders(body: str, mentions: MentionIndex) -> dict[str, list[IndexedMention]]:
+    """Map each role noun to the person mentions the body gives it, in body order."""
+    nouns = lexicon().role_nouns
+    holders: dict[str, list[IndexedMention]] = {}
+    for mention in mentions.mentions:
+        if mention.label != "PERSON":
+            continue
+        line_start = body.rfind("\n", 0, mention.start) + 1
+        before = body[max(line_start, mention.start - _ROLE_WINDOW_BEFORE) : mention.start]
+        after = body[mention.end : mention.end + _ROLE_WINDOW_AFTER]
+        appositive = after[2:].split(",")[0] if after.startswith(", ") else ""
+        words = f"{before.split(',')[-1]} {appositive}".lower()
+        tokens = set(_WORD.findall(words))
+        for noun in nouns:
+            if (noun in words) if " " in noun else (noun in tokens):
+                holders.setdefault(noun, []).append(mention)
+    return holders
+
+
+class Coreference:
+    """Resolve pronouns, roles and descriptions of one body to canonical entity names."""
+
+    def __init__(self, body: str, mentions: MentionIndex, sentences: SentenceIndex) -> None:
+        self.body = body
+        self.mentions = mentions
+        self.sentences = sentences
+
+    @cached_property
+    def genders(self) -> dict[str, str]:
+        """Each person's gender, read when first needed (after quoted text is known)."""
+        return infer_genders(self.body, self.mentions)
+
+    @cached_property
+    def roles(self) -> dict[str, list[IndexedMention]]:
+        """The persons holding each role noun."""
+        return role_holders(self.body, self.mentions)
+
+    def is_subject_like(self, mention: IndexedMention) -> bool:
+        """Tell whether a mention reads as a clause's subject, not an object or possessor."""
+        line_start = self.body.rfind("\n", 0, mention.start) + 1
+        lead = self.body[max(line_start, mention.start - 30) : mention.start]
+        return not _OBJECT_MARKER.search(lead) and not POSSESSIVE_AFTER.match(
+            self.body, mention.end
+        )
+
+    def pronoun(self, pronoun: str, position: int) -> str | None:
+        """Return the entity a he/she/they/it at position refers to: the nearest fitting subject.
+
+        Mentions in object or possessor position ("told Choe", "Tribe's client") are passed
+        over unless nothing else fits; a person of the other gender never fits.
+        """
+        word = pronoun.lower()
+        return self.nearest(_PRONOUN_LABELS.get(word, ()), _PRONOUN_GENDER.get(word), position)
+
+    def fits(self, mention: IndexedMention, labels: tuple[str, ...], gender: str | None) -> bool:
+        """Tell whether a mention can be what a pronoun of labels and gender stands for.
+
+        A he/she also fits an entity the model labelled otherwise when the body gives it a
+        gender: only persons get one.
+        """
+        if self.mentions.is_quoted(mention.start):
+            return False
+        known = self.genders.get(mention.name)
+        if gender is None:
+            return mention.label in labels
+        if known is not None:
+            return known == gender and mention.label in (*labels, "ORG", "GPE", "NORP")
+        return mention.label in labels
+
+    def nearest(self, labels: tuple[str, ...], gender: str | None, position: int) -> str | None:
+        """Return the most salient fitting entity before position.
+
+        Sentence by sentence backwards from position, the first fitting subject-like
+        mention of a sentence wins (the sentence's subject comes first in English news);
+        a mention in object or possessor position is the last resort.
+        """
+        fallback: str | None = None
+        group_sentence: int | None = None
+        group: list[IndexedMention] = []
+        for mention in self.mentions.before(position):
+            if not self.fits(mention, labels, gender):
+                continue
+            sentence = self.sentences.at(mention.start)
+            if group and sentence != group_sentence:
+                break
+            group_sentence = sentence
+            fallback = fallback or mention.name
+            if self.is_subject_like(mention):
+                group.append(mention)
+        if group:
+            return group[-1].name
+        return self._subject_further_back(labels, gender, position) or fallback
+
+    def _subject_further_back(
+        self, labels: tuple[str, ...], gender: str | None, position: int
+    ) -> str | None:
+        for mention in self.mentions.before(position):
+            if self.fits(mention, labels, gender) and self.is_subject_like(mention):
+                return mention.name
+        return None
+
+    def role(self, noun: str, position: int) -> str | None:
+        """Return the person "the <noun>" at position refers to.
+
+        The latest person given that role before position; failing that, after it (a lede
+        that names the role first); failing that, the nearest subject-like person.
+        """
+        holders = self.roles.get(noun.lower(), [])
+        earlier = [m for m in holders if m.end <= position]
+        if earlier:
+            return earlier[-1].name
+        if holders:
+            return holders[0].name
+        return self.nearest(("PERSON",), None, position)
+
+    def description(self, noun: str, position: int) -> str | None:
+        """Return the organisation "the <noun>" at position refers to."""
+        for mention in self.mentions.before(position):
+            if mention.label == "ORG" and noun.lower() in mention.name.lower():
+                return mention.name
+        if noun.lower() in lexicon().generic_org_nouns:
+            return self.mentions.main_org(position)
+        return None

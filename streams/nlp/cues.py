@@ -1,0 +1,71 @@
+"""The cue lexicon of quote attribution: speech verbs, roles and organisation kinds.
+
+The words live in data/quote_cues.toml; this module is the one place that reads it, and
+turns it into the patterns the quote modules match with.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CueLexicon:
+    """The compiled vocabulary: every pattern the quote rules read words from."""
+
+    cue: re.Pattern[str]  # any speech cue; the matched text is the quote's cue
+    speaker_after: frozenset[str]  # lowercased cues whose speaker follows them
+    reporting: frozenset[str]  # cue forms that introduce a clause without "that"
+    addressee: frozenset[str]  # cue forms that take a listener before the clause
+    role: re.Pattern[str]  # "the (foreign) minister": a person named by role; group "noun"
+    description: re.Pattern[str]  # "the (Chinese) ministry": an organisation; group "noun"
+    spokesperson: re.Pattern[str]  # "a company spokesperson"; group "noun"
+    generic_org_nouns: frozenset[str]
+    role_nouns: tuple[str, ...]  # every role noun, for finding who holds a role
+
+
+def _alternation(words: list[str]) -> str:
+    """Return a regex alternation of words, longest first, spaces as literal spaces."""
+    return "|".join(
+        re.escape(w).replace(r"\ ", "[ ]") for w in sorted(words, key=len, reverse=True)
+    )
+
+
+def compile_lexicon(table: dict[str, Any]) -> CueLexicon:
+    """Build the patterns from the parsed TOML table."""
+    speech: dict[str, dict[str, Any]] = table["speech"]
+    forms = [form for verb in speech.values() for form in verb["forms"]]
+    after = list(table["speaker_after"]["phrases"])
+    roles = list(table["roles"]["nouns"])
+    orgs = list(table["organisations"]["nouns"])
+    return CueLexicon(
+        cue=re.compile(rf"\b(?:{_alternation([*after, *forms])})\b"),
+        speaker_after=frozenset(p.lower() for p in after),
+        reporting=frozenset(
+            [f for v in speech.values() if v.get("reports") for f in v["forms"]]
+            + [p for p in after if p.lower() == "according to"]
+        ),
+        addressee=frozenset(f for v in speech.values() if v.get("addressee") for f in v["forms"]),
+        role=re.compile(rf"\b[Tt]he[ ](?:[\w-]+[ ]){{0,2}}?(?P<noun>{_alternation(roles)})\b"),
+        description=re.compile(
+            rf"\b[Tt]he[ ](?:[\w-]+[ ]){{0,3}}?(?P<noun>{_alternation(orgs)})\b", re.IGNORECASE
+        ),
+        spokesperson=re.compile(
+            rf"\b(?:[Aa]n?|[Tt]he|[Ii]ts)[ ](?P<noun>{_alternation(orgs)})[ ]"
+            r"(?:spokes(?:man|woman|person)|official|representative|source)\b"
+        ),
+        generic_org_nouns=frozenset(table["organisations"]["generic"]),
+        role_nouns=tuple(roles),
+    )
+
+
+@cache
+def lexicon() -> CueLexicon:
+    """Return the cue lexicon, read from the package data once per process."""
+    text = resources.files("streams.nlp").joinpath("data/quote_cues.toml").read_text("utf-8")
+    return compile_lexicon(tomllib.loads(text))

@@ -1,0 +1,242 @@
+"""Indirect quotes: reported speech without quote marks ("X said (that) ...").
+
+A reported clause needs a speech cue from the lexicon and a source next to it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from schemas.articles import Quote
+from streams.nlp.cues import lexicon
+from streams.nlp.quote_marks import count_words, trim
+from streams.nlp.speakers import (
+    MAX_SUBJECT_WORDS,
+    PASSIVE,
+    Document,
+    inverted_speaker,
+    speaker_candidates,
+    subject_speaker,
+)
+
+# An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet).
+_UNREALISED = re.compile(r"(?:\bto|\b[Ll]et['’]s|\b[Ll]et[ ]us)[ ]+$")
+
+_MAX_ADDRESSEE_WORDS = 8  # longest "Y" in "C, X told Y."
+_MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE = 3  # longest "Y" in "X told Y the plan was ..."
+
+# Time phrases between a cue and its clause: "said Monday", "said on Tuesday that".
+_TIME_PHRASE = re.compile(
+    r"[ ]*(?:(?:on|late|early|earlier|last|this)[ ]+)?"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight"
+    r"|earlier|later|previously|recently|week|month|year|night|morning|afternoon|evening"
+    r"|in[ ]a[ ]statement|in[ ]an[ ]interview|in[ ]a[ ]post|on[ ]twitter|on[ ]x"
+    r"|on[ ]social[ ]media)\b"
+    r"(?:[ ]+(?:night|morning|afternoon|evening))?,?",
+    re.IGNORECASE,
+)
+
+# "and" / "but" right before a cue: the sentence's subject said it ("... and said C").
+_COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
+
+# Words that open a phrase, not a reported clause: "said in documents", "said, and".
+_NOT_A_CLAUSE = re.compile(r"(?:and|but|or|in|on|at|during|after|before|with|by|to|from|for)\b")
+
+# Words a clause after "told Y" opens with: "told local radio the government would".
+_CLAUSE_OPENER = re.compile(
+    r"\b(?:the|a|an|he|she|it|they|we|his|her|its|their|there|this|these|those)\b"
+)
+
+# "that" opening a reported clause, after optional words: "told reporters that".
+_THAT = re.compile(r"\bthat\b")
+
+# A finite verb before "that": the clause has begun and "that" is a relative pronoun ("said
+# the plan was a fantasy that would ...").
+_FINITE_VERB = re.compile(
+    r"\b(?:is|was|are|were|has|had|have|will|would|could|should|can|may|might|must|did|does)\b"
+)
+
+# ", according to ..." closing a reported clause.
+_TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
+
+
+def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] | None:
+    """Return the span of the clause a cue introduces ("said (on Monday) (that) CLAUSE")."""
+    position = cue.end()
+    window = body[position : min(end, position + 80)]
+    comma = window.find(",")
+    that = _THAT.search(window)
+    if (
+        that
+        and (comma < 0 or that.start() < comma)
+        and count_words(window[: that.start()]) <= 5
+        and not _FINITE_VERB.search(window, 0, that.start())
+    ):
+        position += that.end()
+    elif cue.group() in lexicon().addressee and cue.group() in lexicon().reporting:
+        opener = addressee_end(body, position, end)
+        if opener is None:
+            return None  # "told his counterpart, ...": no clause follows the addressee
+        position = opener
+    else:
+        if cue.group() not in lexicon().reporting:
+            return None
+        time = _TIME_PHRASE.match(body, position, end)
+        if time:
+            position = time.end()
+    start, stop = trim(body, position, end)
+    if _NOT_A_CLAUSE.match(body, start, stop):
+        return None
+    accordingly = _TRAILING_ACCORDING.search(body, start, stop)
+    if accordingly:
+        stop = accordingly.start()
+    stop = _strip_end_punctuation(body, start, stop)
+    if body[start : start + 1] in (",", ":", ";") or count_words(body[start:stop]) < 3:
+        return None
+    return start, stop
+
+
+def addressee_end(body: str, position: int, end: int) -> int | None:
+    """Return where the clause after "told Y" starts: at a determiner or pronoun after Y."""
+    window_end = min(end, position + 60)
+    comma = body.find(",", position, window_end)
+    window_end = comma if comma >= 0 else window_end
+    for match in _CLAUSE_OPENER.finditer(body, position, window_end):
+        words_before = count_words(body[position : match.start()])
+        if 1 <= words_before <= _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE:
+            return match.start()
+    return None
+
+
+def _strip_end_punctuation(body: str, start: int, stop: int) -> int:
+    while stop > start and body[stop - 1] in ".!? ":
+        stop -= 1
+    return stop
+
+
+def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
+    """Return the reported speech of one sentence without quote marks, if it has any.
+
+    Handles "X said (that) C", "X told Y (that) C", "C, X said", "According to X, C",
+    "C, according to X", "X, who ..., said C" and "X did this and said C". A cue that
+    introduces no clause passes the turn to the next cue of the sentence.
+    """
+    body = doc.body
+    start, end = sentence
+    for cue in lexicon().cue.finditer(body, start, end):
+        left = body[start : cue.start()]
+        if PASSIVE.search(left) or _UNREALISED.search(left):
+            continue
+        text = cue.group()
+        if text.lower() == "according to":
+            return _according_to(doc, start, end, cue)
+        if text.lower() in lexicon().speaker_after:
+            continue
+        comma = left.rfind(",")
+        subject_start = subject_start_of(body, start, cue.start())
+        clause = reported_clause(body, cue, end)
+        if clause is not None and subject_start is not None:
+            speaker = appositive_speaker(doc, subject_start, cue.start())
+            return _indirect(body, clause, speaker, text)
+        if not left[comma + 1 :].strip():
+            comma = appositive_opening(left, comma)
+        if (
+            comma > 0
+            and text in lexicon().reporting
+            and count_words(left[comma:]) <= MAX_SUBJECT_WORDS
+            and ends_attribution(body, cue.end(), end)
+        ):
+            # "C, X said." / "C, X told Y, ...": the clause comes first.
+            clause_end = _strip_end_punctuation(body, start, start + comma)
+            if count_words(body[start:clause_end]) >= 3:
+                speaker = appositive_speaker(doc, start + comma + 1, cue.start())
+                return _indirect(body, (start, clause_end), speaker, text)
+    return None
+
+
+def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:
+    """Return the speaker of "X, who backs Y, said": the head before the first comma if it
+    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said")."""
+    comma = doc.body.find(",", start, cue_start)
+    if comma > 0:
+        head = [
+            c
+            for c in speaker_candidates(doc, start, comma)
+            if c.speaker and c.rank <= 1 and doc.mentions.is_mention_at(c.start)
+        ]
+        if head:
+            return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
+    return subject_speaker(doc, start, cue_start)
+
+
+def appositive_opening(left: str, comma: int) -> int:
+    """Return the comma that opens a trailing attribution with an appositive, given the one
+    right before the cue: "C, the developer, Greenway Homes, said" -> the comma after C."""
+    second = left.rfind(",", 0, comma)
+    first = left.rfind(",", 0, second) if second > 0 else -1
+    if first > 0 and count_words(left[first:comma]) <= MAX_SUBJECT_WORDS:
+        return first
+    return comma
+
+
+def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
+    """Return where the subject of a cue starts in its sentence, or None if it has none.
+
+    The subject is what follows the last comma ("Today, Wang said"), or, when the cue
+    follows a comma or "and"/"but" ("Kaunda, who runs it, said"; "X won and said"), the
+    sentence from its start.
+    """
+    left = body[start:cue_start]
+    if _COORDINATED.search(left):
+        return start
+    comma = left.rfind(",")
+    subject = left[comma + 1 :]
+    if not subject.strip():
+        return start if comma > 0 and count_words(left) <= 2 * MAX_SUBJECT_WORDS else None
+    return start + comma + 1 if count_words(subject) <= MAX_SUBJECT_WORDS else None
+
+
+def ends_attribution(body: str, position: int, end: int) -> bool:
+    """Tell whether the words after a cue close the sentence's attribution ("told Choe, ...")."""
+    comma = body.find(",", position, end)
+    return count_words(body[position : comma if comma >= 0 else end]) <= _MAX_ADDRESSEE_WORDS
+
+
+def _according_to(doc: Document, start: int, end: int, cue: re.Match[str]) -> Quote | None:
+    body = doc.body
+    left = body[start : cue.start()]
+    speaker = inverted_speaker(doc, cue.end(), end)
+    if not left.strip():
+        comma = body.find(",", cue.end(), end)
+        if comma < 0:
+            return None
+        clause_start, clause_end = trim(body, comma + 1, end)
+        clause_end = _strip_end_punctuation(body, clause_start, clause_end)
+    else:
+        clause_start = start
+        clause_end = _strip_end_punctuation(body, start, len(left.rstrip(" ,")) + start)
+    if count_words(body[clause_start:clause_end]) < 3:
+        return None
+    return _indirect(body, (clause_start, clause_end), speaker, cue.group())
+
+
+def _indirect(body: str, clause: tuple[int, int], speaker: str | None, cue: str) -> Quote:
+    start, end = clause
+    return Quote(
+        text=body[start:end], kind="indirect", speaker=speaker, cue=cue, start=start, end=end
+    )
+
+
+def indirect_quotes(doc: Document, taken: Sequence[Quote]) -> list[Quote]:
+    """Return the indirect quotes of the sentences, but none that cuts through a direct quote."""
+    quotes: list[Quote] = []
+    direct = sorted((q.start, q.end) for q in taken)
+    for start, end in doc.sentences.spans:
+        inside = [(s, e) for s, e in direct if s < end and start < e]
+        quote = indirect_quote(doc, (start, end))
+        if quote is not None and all(
+            count_words(doc.body[quote.start : s]) and e <= quote.end for s, e in inside
+        ):
+            quotes.append(quote)  # direct quotes in it are partial quotes of its clause
+    return quotes

@@ -1,0 +1,165 @@
+"""Who said it: the speaker of a cue, read from its subject or the words after it.
+
+A speaker is an entity's canonical name: the entity named as the cue's subject ("Wang
+said"), after an inverted cue ("said Wang", "according to KCNA"), or the entity a pronoun,
+role or description stands for (coref.py). Modifiers and possessors never speak ("a
+Washington-based expert", "the mayor's chief of staff"), and places never do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from streams.nlp.coref import POSSESSIVE_AFTER, Coreference
+from streams.nlp.cues import lexicon
+from streams.nlp.mentions import SPEAKER_LABELS, MentionIndex
+from streams.nlp.quote_marks import Attribution, SentenceIndex
+
+# Subject pronouns that can stand for a speaker.
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
+
+# A capitalised word: a name the model may have missed next to a cue ("Corral said").
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]+\b")
+
+# An abbreviation whose full stop does not end an attribution: "said Dr. Kofi Mensah".
+_ABBREVIATION = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Gov|Sen|Rep|Gen|Col|Lt|Sgt|St|Jr|Sr|Del)$")
+
+# How strongly a mention's label suggests a speaker (lower is stronger).
+_LABEL_RANK = {"PERSON": 0, "ORG": 1, "GPE": 2, "NORP": 2, "LOC": 2, "FAC": 2}
+
+# A passive before a cue: "was told", "has been asked" (no speaker is reporting).
+PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
+
+MAX_SUBJECT_WORDS = 12  # longest "X" in "X said"
+_MAX_INVERTED_SPEAKER_CHARS = 60  # longest "X" in "said X"
+
+
+@dataclass
+class Document:
+    """One body with what the quote rules read: sentences, entity mentions, coreference."""
+
+    body: str
+    sentences: SentenceIndex
+    mentions: MentionIndex
+    coref: Coreference
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Something that could name a speaker: its span, strength and resolved name."""
+
+    start: int
+    end: int
+    rank: int  # 0 person or pronoun, 1 organisation or description, 2 place or group
+    speaker: str | None
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
+    """Return what could name a speaker inside [start, end): mentions, pronouns, descriptions."""
+    body, cues = doc.body, lexicon()
+    found: list[Candidate] = []
+    taken: list[tuple[int, int]] = []
+    speaker: str | None
+    for mention in doc.mentions.within(start, end):
+        if mention.label not in _LABEL_RANK:
+            continue
+        taken.append((mention.start, mention.end))
+        if body[mention.end : mention.end + 1] == "-" or POSSESSIVE_AFTER.match(body, mention.end):
+            continue  # a modifier, not a speaker: "a Washington-based expert", "Kim's lawyer"
+        rank, speaker = _LABEL_RANK[mention.label], mention.name
+        if mention.label not in SPEAKER_LABELS:
+            # A place never speaks; the model may have mislabelled a person's short form
+            # ("DuVernay" as GPE) whose full name the article gives as a person.
+            named = doc.mentions.named_by_word(mention.name.split()[-1])
+            rank, speaker = (_LABEL_RANK[named[1]], named[0]) if named else (rank, None)
+        found.append(Candidate(mention.start, mention.end, rank, speaker))
+    for match in _PRONOUN.finditer(body, start, end):
+        speaker = doc.coref.pronoun(match.group(), match.start())
+        rank = 1 if match.group().lower() == "it" else 0
+        found.append(Candidate(match.start(), match.end(), rank, speaker))
+    for match in _CAPITALISED_WORD.finditer(body, start, end):
+        named = doc.mentions.named_by_word(match.group())
+        if named is not None and not _overlaps(taken, match.start(), match.end()):
+            found.append(Candidate(match.start(), match.end(), _LABEL_RANK[named[1]], named[0]))
+    for match in cues.role.finditer(body, start, end):
+        if _overlaps(taken, match.start(), match.end()) or POSSESSIVE_AFTER.match(
+            body, match.end()
+        ):
+            continue
+        speaker = doc.coref.role(match.group("noun"), match.start())
+        found.append(Candidate(match.start(), match.end(), 0, speaker))
+        taken.append((match.start(), match.end()))
+    for match in cues.spokesperson.finditer(body, start, end):
+        speaker = doc.coref.description(match.group("noun"), match.start())
+        found.append(Candidate(match.start(), match.end(), 1, speaker))
+        taken.append((match.start(), match.end()))
+    for match in cues.description.finditer(body, start, end):
+        if _overlaps(taken, match.start(), match.end()) or POSSESSIVE_AFTER.match(
+            body, match.end()
+        ):
+            continue
+        speaker = doc.coref.description(match.group("noun"), match.start())
+        found.append(Candidate(match.start(), match.end(), 1, speaker))
+    return found
+
+
+def subject_speaker(doc: Document, start: int, cue_start: int) -> str | None:
+    """Return the speaker named before a cue ("Wang said"): best rank, then nearest the cue."""
+    candidates = speaker_candidates(doc, start, cue_start)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c.rank, cue_start - c.end)).speaker
+
+
+def inverted_speaker(doc: Document, cue_end: int, end: int) -> str | None:
+    """Return the speaker named right after a cue ("said Wang", "according to KCNA")."""
+    body = doc.body
+    stop = min(end, cue_end + _MAX_INVERTED_SPEAKER_CHARS)
+    for offset, char in enumerate(body[cue_end:stop]):
+        if char == "." and _ABBREVIATION.search(body, cue_end, cue_end + offset):
+            continue
+        if char in ',.;:!?"“”\n':
+            stop = cue_end + offset
+            break
+    for mention in doc.mentions.within(cue_end, stop + _MAX_INVERTED_SPEAKER_CHARS):
+        if mention.start < stop:
+            stop = max(stop, mention.end)  # a long name that starts in the window
+    ranked = [c for c in speaker_candidates(doc, cue_end, stop) if c.speaker is not None]
+    if not ranked:
+        return None
+    return min(ranked, key=lambda c: (c.rank, c.start)).speaker
+
+
+def attribute(doc: Document, start: int, cue: re.Match[str], end: int) -> Attribution:
+    """Resolve who a cue credits, reading the subject in [start, cue) or the words after it."""
+    text = cue.group()
+    if text.lower() in lexicon().speaker_after:
+        return Attribution(text, inverted_speaker(doc, cue.end(), end))
+    speaker = subject_speaker(doc, start, cue.start())
+    if speaker is None and not doc.body[start : cue.start()].strip(" ,"):
+        speaker = inverted_speaker(doc, cue.end(), end)
+    return Attribution(text, speaker)
+
+
+def head_speaker(doc: Document, start: int, end: int) -> str | None:
+    """Return the speaker a label names: "Ana Ruiz, mayor of Halden:" or "RUIZ:".
+
+    The name is the head before the first comma; an all-capitals label is matched to the
+    entity whose name ends in that word.
+    """
+    comma = doc.body.find(",", start, end)
+    head_end = comma if comma >= 0 else end
+    ranked = [c for c in speaker_candidates(doc, start, head_end) if c.speaker and c.rank <= 1]
+    if ranked:
+        return min(ranked, key=lambda c: (c.rank, c.start)).speaker
+    label = doc.body[start:head_end].strip()
+    words = label.split()
+    if words and label.isupper() and len(words) <= 3:
+        named = doc.mentions.named_by_word(words[-1].title())
+        return named[0] if named else label.title()
+    return None
