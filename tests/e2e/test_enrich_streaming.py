@@ -34,14 +34,15 @@ def test_a_long_input_streams_through_within_a_memory_ceiling(tmp_path: Path) ->
     assert big.peak_rss_mb <= small.peak_rss_mb + GROWTH_CEILING_MB, (small, big)
 
 
-def test_n_process_gives_every_record_in_order(tmp_path: Path) -> None:
+def test_n_process_gives_every_record_in_order_with_a_progress_bar(tmp_path: Path) -> None:
     import json
     import subprocess
     import sys
 
     path = write_tiny_articles(tmp_path / "few.jsonl", 40)
+    command = ["enrich", "--n-process", "2", "--progress", "always", str(path)]
     done = subprocess.run(
-        [sys.executable, "-m", "streams", "enrich", "--n-process", "2", str(path)],
+        [sys.executable, "-m", "streams", *command],
         capture_output=True,
         text=True,
         timeout=300,
@@ -49,3 +50,4 @@ def test_n_process_gives_every_record_in_order(tmp_path: Path) -> None:
     )
     ids = [json.loads(line)["id"] for line in done.stdout.splitlines()]
     assert ids == [f"tiny-{n}" for n in range(40)]
+    assert "40 articles" in done.stderr  # tqdm's last count, on stderr only
