@@ -34,34 +34,118 @@ examples:
 
 exit status:
   0   done
-  1   failed, or some inputs were rejected: stderr says which and what to do
-  2   bad usage (unknown command or option)
-  69  Kafka or PostgreSQL is unreachable: start it, or try again later
+  1   failed, or some inputs were rejected (an unknown kind of file, a missing file, a topic
+      or partition that does not exist): stderr says which and what to do
+  2   bad usage (unknown command or option, a value out of range): the command's usage
+  69  Kafka or PostgreSQL is unreachable, or `stack status` finds one stopped: start it
   70  a worker met an unexpected error and stopped without acking its batch (restart it)
+  78  bad configuration: a NEWSFLOW_* variable is invalid, or the spaCy model is missing
   130 interrupted (Ctrl-C)
+  141 stdout was closed by its reader (`newsflow enrich big.jsonl | head -1`)
 
 Every setting is an environment variable NEWSFLOW_*; see `newsflow <command> --help`.
 """
 
 # Exit status when a service newsflow needs does not answer (sysexits EX_UNAVAILABLE).
 EXIT_UNAVAILABLE = 69
+# Exit status when a setting or the spaCy model it names is wrong (sysexits EX_CONFIG).
+EXIT_CONFIG = 78
 
 
 def add_command(
     commands: Any, name: str, help: str, examples: str, description: str | None = None
 ) -> argparse.ArgumentParser:
     """Add subcommand `name` whose --help ends with its `examples`."""
-    return commands.add_parser(
+    command = commands.add_parser(
         name,
         help=help,
         description=description or help[0].upper() + help[1:] + ".",
         epilog="examples:\n" + examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    return command
+
+
+def command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """Return the parser of subcommand `name`, whose usage a usage error should show."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    return parser
+
+
+def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
+    """Return an argparse type reading an integer from `low` to `high` (None: no limit)."""
+
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            limit = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise argparse.ArgumentTypeError(f"{value} is out of range: use {limit}")
+        return value
+
+    return read
+
+
+def positive_float(text: str) -> float:
+    """Read a number of seconds above 0 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: use a number above 0")
+    return value
+
+
+def offset(text: str) -> Any:
+    """Read a start offset: beginning, end, N or -N (argparse type)."""
+    from streams.answers.consuming import parse_start
+
+    try:
+        return parse_start(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+positive_int = bounded_int(1)
+port_number = bounded_int(0, 65_535)
 
 
 class CommandError(RuntimeError):
     """A failure the user can act on: printed as one line, exit status 1."""
+
+
+class UsageError(ValueError):
+    """Arguments that parse but do not make sense together: the command's usage, status 2."""
+
+
+def package_version() -> str:
+    """Return the installed newsflow package's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newsflow")
+    except PackageNotFoundError:
+        return "unknown (not installed: run `make install`)"
+
+
+def add_progress_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on stderr (auto: when stderr is a terminal)",
+    )
+
+
+def progress_shown(choice: str) -> bool:
+    """Tell whether --progress `choice` draws a progress bar on this stderr."""
+    return choice == "always" or (choice == "auto" and sys.stderr.isatty())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"newsflow {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     stack = add_command(
@@ -140,12 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
         "articles, each with its reason). Exit status 1 when any failed.",
     )
     publish.add_argument("paths", nargs="+", metavar="PATH", help="a file, a folder, or -")
-    publish.add_argument(
-        "--progress",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="progress bar on stderr (auto: when stderr is a terminal)",
-    )
+    add_progress_option(publish)
 
     consume = add_command(
         commands,
@@ -155,12 +235,35 @@ def build_parser() -> argparse.ArgumentParser:
         "  newsflow consume --from-beginning --format table  every record so far, then exit\n"
         "  newsflow consume --from-beginning --follow        every record, then keep following\n"
         "  newsflow consume --from-beginning --speaker Kamau records quoting a speaker\n"
-        "  newsflow consume --entity Kenya --max 1 | jq .quotes\n",
+        "  newsflow consume --entity Kenya --max 1 | jq .quotes\n"
+        "  newsflow consume --topic articles.dlq --partition 2 --offset -5 --meta\n"
+        "                                    the last 5 dead letters of partition 2, with\n"
+        "                                    key, partition, offset and timestamp\n",
         description="Print enriched records as JSON lines (or a table). Without "
-        "--from-beginning it follows new records; with it, it prints what the topic holds "
-        "and exits, unless --follow is given.",
+        "--from-beginning (or --offset) it follows new records; with it, it prints what the "
+        "topic holds and exits, unless --follow is given. With --meta each line is an object "
+        "like kcat -J's: topic, partition, offset, timestamp (ms), key, and the record under "
+        '"value".',
     )
-    consume.add_argument("--from-beginning", action="store_true", help="start at the oldest record")
+    start = consume.add_mutually_exclusive_group()
+    start.add_argument("--from-beginning", action="store_true", help="start at the oldest record")
+    start.add_argument(
+        "-o",
+        "--offset",
+        type=offset,
+        default=None,
+        metavar="O",
+        help="start at: beginning, end, offset N, or -N (N before the end), in each partition",
+    )
+    consume.add_argument(
+        "--topic", default=None, metavar="T", help="topic to read (articles.enriched)"
+    )
+    consume.add_argument(
+        "-p", "--partition", type=bounded_int(0), default=None, metavar="P", help="only this one"
+    )
+    consume.add_argument(
+        "--meta", action="store_true", help="JSON: wrap each record with key/partition/offset"
+    )
     consume.add_argument("-f", "--follow", action="store_true", help="keep waiting for new records")
     consume.add_argument(
         "--entity", metavar="NAME", help="only records naming this entity (any case, part)"
@@ -171,9 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
     consume.add_argument(
         "--format", choices=("json", "table"), default="json", help="JSON lines or a table"
     )
-    consume.add_argument("--max", type=int, default=None, metavar="N", help="stop after N")
     consume.add_argument(
-        "--timeout", type=float, default=None, metavar="S", help="stop after S idle seconds"
+        "--max", type=positive_int, default=None, metavar="N", help="stop after N (1 or more)"
+    )
+    consume.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help="stop after S idle seconds",
     )
 
     enrich = add_command(
@@ -182,10 +291,24 @@ def build_parser() -> argparse.ArgumentParser:
         "clean, find entities and quotes in-process (no Kafka, no database)",
         "  newsflow enrich article.txt\n"
         "  newsflow enrich seeds/001_lake-chad-river-data.json | jq '.quotes[].speaker'\n"
-        "  echo 'Ada said: \"Hello.\"' | newsflow enrich\n",
-        description="Write one EnrichedArticle JSON line per input article to stdout.",
+        "  echo 'Ada said: \"Hello.\"' | newsflow enrich\n"
+        "  tail -f feed.jsonl | newsflow enrich -      each article soon after its line comes\n"
+        "  newsflow enrich --n-process 2 big.jsonl > enriched.jsonl   two cores, in order\n",
+        description="Write one EnrichedArticle JSON line per input article to stdout, as it "
+        "comes: JSON lines (files or stdin) are read a line at a time, and a batch goes "
+        "through spaCy as soon as it is full (NEWSFLOW_NLP_BATCH_SIZE) or the input has no "
+        "more ready, so memory stays flat and a pipe's articles come out as they arrive. "
+        "Rejected articles are named on stderr (exit status 1).",
     )
     enrich.add_argument("paths", nargs="*", default=["-"], metavar="PATH")
+    enrich.add_argument(
+        "--n-process",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="spread batches over N processes (each loads the model; output stays in order)",
+    )
+    add_progress_option(enrich)
 
     dlq = add_command(
         commands,
@@ -272,7 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
         "print stored articles with entities and quotes",
         "  newsflow show\n  newsflow show --limit 5\n",
     )
-    show.add_argument("--limit", type=int, default=20, metavar="N", help="most articles (20)")
+    show.add_argument(
+        "--limit", type=positive_int, default=20, metavar="N", help="most articles (20)"
+    )
 
     view = add_command(
         commands,
@@ -286,8 +411,12 @@ def build_parser() -> argparse.ArgumentParser:
         "article's raw JSON record. Read-only; Ctrl-C stops.",
     )
     view.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    view.add_argument("--port", type=int, default=8080, help="port (8080; 0: any free port)")
-    view.add_argument("--limit", type=int, default=20, metavar="N", help="articles a page (20)")
+    view.add_argument(
+        "--port", type=port_number, default=8080, help="port (8080; 0: any free port)"
+    )
+    view.add_argument(
+        "--limit", type=positive_int, default=20, metavar="N", help="articles a page (20)"
+    )
 
     add_answer_commands(commands)
 
@@ -302,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-stack", action="store_true", help="use running services (e.g. docker compose)"
     )
     demo.add_argument("--no-workers", action="store_true", help="the stages already run elsewhere")
-    demo.add_argument("--timeout", type=float, default=300.0, metavar="S")
+    demo.add_argument("--timeout", type=positive_float, default=300.0, metavar="S")
     return parser
 
 
@@ -396,35 +525,64 @@ def add_answer_commands(commands: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `newsflow` with `argv`; return its exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would show the top-level usage; the command's is the useful one
+        command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     handler: Callable[[argparse.Namespace, Settings], int] = COMMANDS[args.command]
     try:
         return handler(args, get_settings())
+    except UsageError as error:
+        command_parser(parser, args.command).error(str(error))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return quiet_broken_pipe()
     except Exception as error:
         message = friendly(error)
         if message is None:
             raise
         print(f"newsflow {args.command}: {message}", file=sys.stderr)
-        return EXIT_UNAVAILABLE if unavailable(error) else 1
+        return exit_status(error)
 
 
-def unavailable(error: Exception) -> bool:
-    """Tell whether `error` means Kafka or PostgreSQL does not answer."""
+def quiet_broken_pipe() -> int:
+    """End quietly when stdout's reader has gone (`newsflow enrich big.jsonl | head -1`)."""
+    import os
+
+    # Python would print an error flushing stdout at exit; point it at nothing instead.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141  # what a shell reports for a process ended by SIGPIPE
+
+
+def exit_status(error: Exception) -> int:
+    """Return the documented exit status of a failure `friendly` describes."""
     import psycopg
 
     from streams.broker.clients import UnreachableError
+    from streams.config import is_settings_error
+    from streams.intake.enriching import ModelMissingError
 
-    return isinstance(error, UnreachableError | psycopg.OperationalError)
+    if isinstance(error, UnreachableError | psycopg.OperationalError):
+        return EXIT_UNAVAILABLE
+    if is_settings_error(error) or isinstance(error, ModelMissingError):
+        return EXIT_CONFIG
+    return 1
 
 
 def friendly(error: Exception) -> str | None:
     """Return the one-line message of an error the user can act on, else None."""
+    from streams.answers.consuming import ConsumeError
     from streams.broker.clients import UnreachableError
+    from streams.config import describe_settings_error, is_settings_error
+    from streams.intake.enriching import ModelMissingError
+    from streams.intake.inputs import UnknownKindError
     from streams.stack import StackError
 
-    if isinstance(error, CommandError | UnreachableError | StackError | FileNotFoundError):
+    if is_settings_error(error):
+        return describe_settings_error(error)
+    stated = (CommandError, UnreachableError, StackError, FileNotFoundError, UnknownKindError)
+    if isinstance(error, (*stated, ModelMissingError, ConsumeError)):
         return str(error)
     import psycopg
 
@@ -469,7 +627,8 @@ def cmd_stack(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  node {node.node_id}  {state:8} {node.bootstrap} ({controller})")
     print(f"postgres  {postgres_state:8} NEWSFLOW_DATABASE_URL={settings.database_display}")
     print(f"logs      {settings.stack_dir.resolve()}")
-    return 0
+    stopped = "stopped" in (kafka_state, postgres_state)
+    return EXIT_UNAVAILABLE if args.action == "status" and stopped else 0
 
 
 def topic_replication(settings: Settings, brokers: int) -> int:
@@ -537,7 +696,7 @@ def supervise(commands: list[list[str]]) -> int:
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     from streams.intake.publishing import Progress, progress_line, publish
 
-    shown = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    shown = progress_shown(args.progress)
     last_drawn = 0.0
 
     def draw(progress: Progress) -> None:
@@ -558,36 +717,65 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.answers.consuming import TABLE_HEADER, consume, matching_records, table_row
+    import json
 
-    follow = args.follow or not args.from_beginning
-    values = consume(settings, args.from_beginning, None, args.timeout, follow=follow)
-    records = matching_records(values, args.entity, args.speaker)
+    from streams.answers.consuming import (
+        TABLE_HEADER,
+        Start,
+        consume_messages,
+        matching_records,
+        table_row,
+    )
+    from streams.stages import ENRICHED
+
+    start: Start = "beginning" if args.from_beginning else args.offset
+    if start is None:
+        start = "end"
+    follow = args.follow or start == "end"
+    topic = args.topic or ENRICHED
+    messages = consume_messages(settings, start, args.timeout, topic, follow, args.partition)
+    records = matching_records(messages, args.entity, args.speaker)
     if args.format == "table":
         print(TABLE_HEADER)
-    for text, record in islice(records, args.max):
-        sys.stdout.write((table_row(record) if args.format == "table" else text) + "\n")
+    for message, text, record in islice(records, args.max):
+        if args.format == "table":
+            text = table_row(record)
+        elif args.meta:
+            text = json.dumps(message.envelope(record), ensure_ascii=False)
+        sys.stdout.write(text + "\n")
         sys.stdout.flush()
     return 0
 
 
 def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.intake.enriching import enrich_inputs
-    from streams.intake.inputs import read_inputs
+    from tqdm import tqdm
 
+    from streams.intake.enriching import enrich_inputs
+    from streams.intake.inputs import StdinLines, read_inputs
+
+    stdin = StdinLines(sys.stdin.buffer)
+    inputs = read_inputs(args.paths, stdin)
+    outcomes = enrich_inputs(inputs, settings, stdin.ready, args.n_process)
+    tqdm.monitor_interval = 0  # no monitor thread: spaCy runs slower in a threaded process
+    bar = tqdm(unit=" articles", file=sys.stderr, disable=not progress_shown(args.progress))
     rejected = 0
-    for origin, outcome in enrich_inputs(read_inputs(args.paths, sys.stdin.buffer), settings):
-        if isinstance(outcome, Exception):
-            rejected += 1
-            print(f"newsflow enrich: {origin}: {outcome}", file=sys.stderr)
-        else:
-            sys.stdout.write(outcome.model_dump_json() + "\n")
+    with bar:
+        for origin, outcome in outcomes:
+            if isinstance(outcome, Exception):
+                rejected += 1
+                bar.write(f"newsflow enrich: {origin}: {outcome}", file=sys.stderr)
+            else:
+                sys.stdout.write(outcome.model_dump_json() + "\n")
+                sys.stdout.flush()  # one record out per article in, as it comes
+            bar.update()
     return 1 if rejected else 0
 
 
 def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
     from streams.ops import dlq
 
+    if args.action == "replay" and not args.names and args.stage is None:
+        raise UsageError("replay: name the dead letters to replay (P:O ...) or a --stage")
     if args.action == "purge":
         return purge_letters(args, settings)
     letters = dlq.select(dlq.read_letters(settings.kafka_bootstrap), args.names, args.stage)
@@ -601,8 +789,6 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
         for item in letters:
             print(dlq.details(item))
     else:
-        if not args.names and args.stage is None:
-            raise CommandError("name the dead letters to replay (P:O ...) or a --stage")
         chosen = letters if args.again else dlq.not_replayed(letters)
         skipped = len(letters) - len(chosen)
         if args.dry_run:

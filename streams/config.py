@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -188,6 +188,20 @@ class Settings(BaseSettings):
 def bootstrap_servers(bootstrap: str) -> list[str]:
     """Split a host:port[,host:port] list into its entries, dropping empty ones."""
     return [server.strip() for server in bootstrap.split(",") if server.strip()]
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """Say in one line which NEWSFLOW_* variables are wrong and why (never their values)."""
+    problems = []
+    for item in error.errors(include_url=False):
+        name = "NEWSFLOW_" + "_".join(str(part) for part in item["loc"]).upper()
+        problems.append(f"{name}: {item['msg']}")
+    return "invalid setting " + "; ".join(problems) + " (see the README's settings table)"
+
+
+def is_settings_error(error: Exception) -> TypeGuard[ValidationError]:
+    """Tell whether `error` is the settings object refusing the environment."""
+    return isinstance(error, ValidationError) and error.title == Settings.__name__
 
 
 @lru_cache(maxsize=1)

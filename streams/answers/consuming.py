@@ -5,13 +5,125 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, Literal
 
 from kafka import TopicPartition
 
 from streams.broker.clients import consumer
 from streams.config import Settings
 from streams.stages import ENRICHED
+
+Start = Literal["beginning", "end"] | int
+
+
+@dataclass(frozen=True)
+class Message:
+    """One record of a topic with where it sits: what `consume --meta` prints around it."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int | None
+    key: bytes | None
+    value: bytes
+
+    def envelope(self, record: Any) -> dict[str, Any]:
+        """Return the record in an object with its key, partition, offset and timestamp."""
+        key = self.key.decode("utf-8", "replace") if self.key is not None else None
+        return {
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "timestamp": self.timestamp_ms,
+            "key": key,
+            "value": record,
+        }
+
+
+def parse_start(text: str) -> Start:
+    """Read a start offset: `beginning`, `end`, N (that offset) or -N (N before the end)."""
+    if text in ("beginning", "end"):
+        return text  # type: ignore[return-value]
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"not an offset: {text!r} (beginning, end, N or -N)") from None
+
+
+def start_offset(start: Start, beginning: int, end: int) -> int:
+    """Return where to read a partition holding offsets beginning..end-1 from `start`."""
+    if start == "beginning":
+        return beginning
+    if start == "end":
+        return end
+    wanted = start if start >= 0 else end + start
+    return min(max(wanted, beginning), end)
+
+
+def chosen_partitions(topic: str, found: set[int] | None, partition: int | None) -> list[int]:
+    """Return the partitions to read, or raise ConsumeError naming what the topic has."""
+    if not found:
+        raise ConsumeError(
+            f"topic {topic} does not exist: create newsflow's topics with `newsflow topics "
+            "create`, or name another with --topic"
+        )
+    if partition is None:
+        return sorted(found)
+    if partition not in found:
+        raise ConsumeError(
+            f"topic {topic} has partitions 0-{max(found)}, not {partition}: see --partition"
+        )
+    return [partition]
+
+
+class ConsumeError(ValueError):
+    """What was asked of `consume` does not exist on the broker; the message says what does."""
+
+
+def consume_messages(
+    settings: Settings,
+    start: Start = "end",
+    idle_timeout_s: float | None = None,
+    topic: str = ENRICHED,
+    follow: bool = True,
+    partition: int | None = None,
+) -> Iterator[Message]:
+    """Yield the messages of `topic` (every partition, or one; no consumer group) from `start`.
+
+    Without `follow`, stop once every partition is read up to where it ended when this began.
+    Raises ConsumeError when the topic or partition does not exist.
+    """
+    client = consumer(settings.kafka_bootstrap, enable_auto_commit=False)
+    try:
+        numbers = chosen_partitions(topic, client.partitions_for_topic(topic), partition)
+        partitions = [TopicPartition(topic, p) for p in numbers]
+        client.assign(partitions)
+        beginnings = client.beginning_offsets(partitions)
+        ends = client.end_offsets(partitions)
+        for tp in partitions:
+            client.seek(tp, start_offset(start, beginnings[tp], ends[tp]))
+        last_seen = time.monotonic()
+        while True:
+            if not follow and all(client.position(tp) >= end for tp, end in ends.items()):
+                return
+            batches = client.poll(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    yield Message(
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        record.timestamp,
+                        record.key,
+                        record.value,
+                    )
+                    last_seen = time.monotonic()
+            if idle_timeout_s is not None and time.monotonic() - last_seen > idle_timeout_s:
+                return
+    finally:
+        client.close()
 
 
 def consume(
@@ -22,38 +134,10 @@ def consume(
     topic: str = ENRICHED,
     follow: bool = True,
 ) -> Iterator[bytes]:
-    """Yield record values of `topic` (every partition, no consumer group) as they arrive.
-
-    Without `follow`, stop once every partition is read up to where it ended when this began.
-    """
-    client = consumer(settings.kafka_bootstrap, enable_auto_commit=False)
-    try:
-        partitions = [
-            TopicPartition(topic, p) for p in sorted(client.partitions_for_topic(topic) or [])
-        ]
-        client.assign(partitions)
-        if from_beginning:
-            client.seek_to_beginning(*partitions)
-        else:
-            client.seek_to_end(*partitions)
-        ends = {} if follow else client.end_offsets(partitions)
-        count = 0
-        last_seen = time.monotonic()
-        while max_records is None or count < max_records:
-            if not follow and all(client.position(tp) >= end for tp, end in ends.items()):
-                return
-            batches = client.poll(timeout_ms=500)
-            for records in batches.values():
-                for record in records:
-                    yield record.value
-                    count += 1
-                    last_seen = time.monotonic()
-                    if max_records is not None and count >= max_records:
-                        return
-            if idle_timeout_s is not None and time.monotonic() - last_seen > idle_timeout_s:
-                return
-    finally:
-        client.close()
+    """Yield record values of `topic` (every partition) as they arrive; see consume_messages."""
+    start: Start = "beginning" if from_beginning else "end"
+    messages = consume_messages(settings, start, idle_timeout_s, topic, follow)
+    return (message.value for message in islice(messages, max_records))
 
 
 def contains(values: Iterable[str | None], wanted: str) -> bool:
@@ -80,17 +164,18 @@ def record_matches(record: dict[str, Any], entity: str | None, speaker: str | No
 
 
 def matching_records(
-    values: Iterable[bytes], entity: str | None, speaker: str | None
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield (JSON text, record) of each value that is a record naming `entity` and `speaker`."""
-    for value in values:
-        text = value.decode("utf-8", "replace")
+    messages: Iterable[Message], entity: str | None, speaker: str | None
+) -> Iterator[tuple[Message, str, dict[str, Any]]]:
+    """Yield (message, JSON text, record) of each message whose value is a record naming
+    `entity` and quoting `speaker`."""
+    for message in messages:
+        text = message.value.decode("utf-8", "replace")
         try:
             record = json.loads(text)
         except ValueError:
             continue  # not a record: nothing a filter or a table can show
         if isinstance(record, dict) and record_matches(record, entity, speaker):
-            yield text, record
+            yield message, text, record
 
 
 TABLE_HEADER = f"{'ID':<40} {'ENT':>4} {'QUO':>4}  HEADLINE / SPEAKERS"

@@ -53,3 +53,44 @@ def test_plain_text_on_stdin_is_one_article() -> None:
 def test_a_missing_path_is_a_clear_error() -> None:
     with pytest.raises(FileNotFoundError, match="no such file or folder: nope"):
         list(read_inputs(["nope"], io.BytesIO()))
+
+
+def test_a_named_file_of_unknown_kind_fails_before_anything_is_read(tmp_path: Path) -> None:
+    from streams.intake.inputs import UnknownKindError
+
+    (tmp_path / "a.jsonl").write_text('{"id": "a", "text": "A."}\n')
+    (tmp_path / "x.csv").write_text("id,text\n")
+    with pytest.raises(UnknownKindError, match=r"x\.csv: unknown kind of file \(use .*\.jsonl"):
+        read_inputs([str(tmp_path / "a.jsonl"), str(tmp_path / "x.csv")], io.BytesIO())
+
+
+def test_stdin_lines_come_as_written_and_say_when_none_is_waiting() -> None:
+    import os
+
+    from streams.intake.inputs import StdinLines
+
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb", buffering=0) as reader, os.fdopen(write_end, "wb") as writer:
+        stdin = StdinLines(reader)
+        items = read_inputs(["-"], stdin)
+        writer.write(b'\n{"id": "a", "text": "A."}\n{"id": "b", "text": "B."}\n')
+        writer.flush()
+        first = next(items)  # the writer is still open: a line comes without waiting for EOF
+        assert (first.origin, first.key) == ("stdin:2", b"a")
+        assert stdin.ready()  # the second line is in the buffer
+        assert next(items).key == b"b"
+        assert not stdin.ready()  # nothing more written yet
+        writer.write(b'{"id": "c", "text": "C."}')
+        writer.close()
+        assert stdin.ready()
+        assert [item.key for item in items] == [b"c"]
+
+
+def test_a_large_json_lines_file_is_read_a_line_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"n{n}", "text": "T."}) + "\n" for n in range(3)))
+    items = read_inputs([str(path)], io.BytesIO())
+    assert next(items).key == b"n0"
+    with path.open("a") as more:  # a line added after reading began is still read
+        more.write(json.dumps({"id": "late", "text": "T."}) + "\n")
+    assert [item.key for item in items] == [b"n1", b"n2", b"late"]

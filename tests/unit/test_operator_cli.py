@@ -106,9 +106,10 @@ def test_a_taken_viewer_port_is_one_line_with_what_to_do(
 def test_only_matching_records_come_through_with_their_text() -> None:
     import json
 
-    from streams.answers.consuming import matching_records
+    from streams.answers.consuming import Message, matching_records
 
     values = [b"not json", b"[1]", json.dumps(RECORD).encode(), b'{"id": "other"}']
-    found = list(matching_records(values, "kenya", None))
-    assert [record["id"] for _, record in found] == ["kenya-loans"]
-    assert json.loads(found[0][0]) == RECORD
+    messages = [Message("t", 0, n, None, None, value) for n, value in enumerate(values)]
+    found = list(matching_records(messages, "kenya", None))
+    assert [(message.offset, record["id"]) for message, _, record in found] == [(2, "kenya-loans")]
+    assert json.loads(found[0][1]) == RECORD
