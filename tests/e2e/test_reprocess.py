@@ -158,7 +158,9 @@ def test_reprocess_after_a_rules_change_updates_every_changed_article_once(
 ) -> None:
     source, ids = publish_raw(audited, 120)
     _, first = run(audited, source)
-    assert first.outcomes == {"new": len(ids)} and first.failed == 0
+    # Every article of ours is new. `failed` also counts raw messages no run can read, and the
+    # session's topic holds other tests' poison messages, so it is not compared here.
+    assert first.outcomes == {"new": len(ids)}
     before = stored(db, ids)
     changed = sorted(i for i in ids if other_entities(before[i]))
     assert 0 < len(changed) < len(ids), "the corpus should have articles the change leaves alone"
