@@ -38,8 +38,9 @@ from tests.conftest import REPO, Services
 from tests.e2e.workers import wait_until
 from tests.faults.checks import tally
 
-# The killed run's size; NEWSFLOW_REPROCESS_ARTICLES=2000 runs the issue's corpus.
+# The runs' sizes; NEWSFLOW_REPROCESS_ARTICLES=2000 runs both on the issue's corpus.
 KILLED_RUN_ARTICLES = int(os.environ.get("NEWSFLOW_REPROCESS_ARTICLES", "300"))
+RULES_CHANGE_ARTICLES = int(os.environ.get("NEWSFLOW_REPROCESS_ARTICLES", "120"))
 PREFIX = "reprocess-test-"
 
 _AUDIT = """
@@ -156,7 +157,7 @@ def test_articles_raw_keeps_every_article_for_ever_compacted(audited: Services) 
 def test_reprocess_after_a_rules_change_updates_every_changed_article_once(
     audited: Services, db: psycopg.Connection
 ) -> None:
-    source, ids = publish_raw(audited, 120)
+    source, ids = publish_raw(audited, RULES_CHANGE_ARTICLES)
     _, first = run(audited, source)
     # Every article of ours is new. `failed` also counts raw messages no run can read, and the
     # session's topic holds other tests' poison messages, so it is not compared here.
