@@ -67,8 +67,8 @@ def test_a_dead_letter_is_listed_shown_and_replayed_to_its_source(services: Serv
     assert missing.returncode == 1 and "no dead letter 99:99999999" in missing.stderr
     assert "Traceback" not in missing.stderr
 
-    refused = newsflow(services, "dlq", "replay")
-    assert refused.returncode == 1 and "name the dead letters" in refused.stderr
+    refused = newsflow(services, "dlq", "replay")  # a usage error, before any connection
+    assert refused.returncode == 2 and "name the dead letters" in refused.stderr
 
     replayed = newsflow(services, "dlq", "replay", name)
     assert replayed.returncode == 0, replayed.stderr
