@@ -28,6 +28,7 @@ GRANT CONNECT ON DATABASE {database} TO {role};
 GRANT USAGE ON SCHEMA public TO {role};
 GRANT SELECT, INSERT, UPDATE ON articles TO {role};
 GRANT SELECT, INSERT, DELETE ON entities, quotes TO {role};
+GRANT SELECT, INSERT, UPDATE ON canonical_entities TO {role};
 GRANT SELECT ON schema_migrations TO {role};
 """
 
