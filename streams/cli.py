@@ -439,11 +439,17 @@ def add_answer_commands(commands: Any) -> None:
     """Add the commands that ask the stored articles questions (streams/answers/queries.py)."""
     from streams.answers.queries import FAMILIES
 
-    def with_format(command: argparse.ArgumentParser, limit: int = 20) -> None:
+    def with_format(command: argparse.ArgumentParser, limit: int | None = 20) -> None:
         command.add_argument(
             "--format", choices=("table", "json", "csv"), default="table", help="table (default)"
         )
-        command.add_argument("--limit", type=int, default=limit, metavar="N", help=f"({limit})")
+        command.add_argument(
+            "--columns",
+            metavar="A,B",
+            help="only these columns, in this order (default: all; a wrong name lists them)",
+        )
+        if limit is not None:
+            command.add_argument("--limit", type=int, default=limit, metavar="N", help=f"({limit})")
 
     def with_window(command: argparse.ArgumentParser) -> None:
         command.add_argument("--about", metavar="ENTITY", help="only articles naming ENTITY")
@@ -482,9 +488,7 @@ def add_answer_commands(commands: Any) -> None:
     people.add_argument("--family", choices=FAMILIES, default="person", help="(person)")
     people.add_argument("--quoted", action="store_true", help="rank by quotes, with filters")
     with_window(people)
-    people.add_argument(
-        "--format", choices=("table", "json", "csv"), default="table", help="table (default)"
-    )
+    with_format(people, limit=None)
 
     entity = add_command(
         commands,
@@ -943,10 +947,27 @@ def ask_stored(args: argparse.Namespace, settings: Settings, question: Any, *par
 
     with psycopg.connect(settings.database_dsn, connect_timeout=5, autocommit=True) as conn:
         answer = question(conn, *params)
+    if args.columns:
+        answer = only_columns(answer, args.columns)
     sys.stdout.write(render(answer, args.format))
     if args.format == "table":
         print(f"({len(answer.rows)} row(s))")
     return 0
+
+
+def only_columns(answer: Any, wanted: str) -> Any:
+    """Return `answer` with only the comma-separated columns `wanted`, in that order."""
+    from streams.answers.queries import Answer
+
+    names = [name.strip() for name in wanted.split(",") if name.strip()]
+    unknown = [name for name in names if name not in answer.columns]
+    if unknown or not names:
+        raise UsageError(
+            f"no column {', '.join(unknown) if unknown else repr(wanted)}: "
+            f"choose from {','.join(answer.columns)}"
+        )
+    picks = [answer.columns.index(name) for name in names]
+    return Answer(tuple(names), [tuple(row[index] for index in picks) for row in answer.rows])
 
 
 def window(args: argparse.Namespace) -> tuple[Any, ...]:

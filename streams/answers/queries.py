@@ -163,10 +163,11 @@ def search(
         )
     if within in ("all", "quotes"):
         parts.append(
-            "(SELECT 'quote', rank, dated_at, article_id, speaker, text, headline"
+            "(SELECT 'quote' AS kind, rank, dated_at, article_id, speaker, text, headline"
             " FROM search_quotes(%(q)s) LIMIT %(n)s)"
         )
-    sql = " UNION ALL ".join(parts) + " ORDER BY rank DESC, article_id LIMIT %(n)s"
+    found = " UNION ALL ".join(parts)
+    sql = f"SELECT * FROM ({found}) AS found ORDER BY rank DESC, article_id LIMIT %(n)s"
     return ask(conn, sql, {"q": query, "n": limit})  # type: ignore[arg-type]
 
 

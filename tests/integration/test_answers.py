@@ -185,6 +185,22 @@ def test_people_command_json_matches_the_records(
     assert min(shown.values()) >= sorted(expected.values(), reverse=True)[19]
 
 
+def test_columns_picks_and_orders_the_columns_and_a_wrong_name_lists_them(
+    answers_db: str,
+) -> None:
+    picked = newsflow(
+        answers_db, "people", "--top", "3", "--columns", "articles,name", "--format", "csv"
+    )
+    assert picked.returncode == 0, picked.stderr
+    header, *rows = picked.stdout.splitlines()
+    assert header == "articles,name" and len(rows) == 3
+
+    wrong = newsflow(answers_db, "people", "--columns", "articles,nope")
+    assert wrong.returncode == 2
+    assert "usage: newsflow people" in wrong.stderr
+    assert "no column nope: choose from entity_id,name," in wrong.stderr
+
+
 def test_people_from_python_match_the_records(
     answers_db: str, records: list[EnrichedArticle]
 ) -> None:
@@ -310,6 +326,12 @@ def test_search_finds_bodies_before_and_after_indexing_and_quotes(
         ("article", "hand-1"),
         ("quote", "hand-1"),
     ]
+    for within, kind in (("quotes", "quote"), ("articles", "article")):
+        alone = newsflow(answers_db, "search", "hegemony", "--in", within, "--format", "json")
+        assert alone.returncode == 0, alone.stderr
+        assert [(row["kind"], row["article_id"]) for row in json_lines(alone.stdout)] == [
+            (kind, "hand-1")
+        ]
     from newsflow import connect
 
     assert {row["kind"] for row in connect(answers_db).search("hegemony").dicts()} == {
