@@ -407,8 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
         "  newsflow view --port 0              any free port (printed)\n"
         "  newsflow view --host 0.0.0.0        reachable from other machines (read-only)\n",
         description="Serve recent articles from PostgreSQL: bodies with entities highlighted "
-        "by label, quotes as cards with speakers, search by entity or speaker, and each "
-        "article's raw JSON record. Read-only; Ctrl-C stops.",
+        "by label, quotes as cards with speakers, search by entity or speaker, a page per "
+        "person (their quotes across articles, whom they talk about), full-text search, and "
+        "each article's raw JSON record; and a JSON API of the same (/api/, described at "
+        "/api/docs and /api/openapi.json). Read-only; Ctrl-C stops.",
     )
     view.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     view.add_argument(
@@ -920,22 +922,20 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_view(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.viewer.server import bind
+    from streams.viewer.server import listen, serve
 
     try:
-        server = bind(args.host, args.port, settings.database_dsn, args.limit)
+        sock = listen(args.host, args.port)
     except OSError as error:
         raise CommandError(
             f"cannot listen on {args.host}:{args.port} ({error.strerror}): "
             "pick another with --port N, or --port 0 for any free port"
         ) from error
-    port = server.server_address[1]
+    port = sock.getsockname()[1]
     print(f"serving {settings.database_display} on http://{args.host}:{port}/ (Ctrl-C stops)")
+    print(f"JSON API on http://{args.host}:{port}/api/ (its description: /api/docs)")
     sys.stdout.flush()
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
+    serve(sock, settings.database_dsn, args.limit)
     return 0
 
 

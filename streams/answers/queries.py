@@ -89,24 +89,91 @@ def quotes(
     until: datetime | None = None,
     source: str | None = None,
     limit: int | None = 50,
+    offset: int = 0,
 ) -> Answer:
     """Return quotes, newest first, with their speaker, time and article."""
     return ask(
         conn,
         "SELECT dated_at, speaker, text, kind, headline, source, article_id, speaker_id"
-        " FROM find_quotes(%s, %s, %s, %s, %s) LIMIT %s",
-        (key_or_none(speaker), key_or_none(about), since, until, source, limit),
+        " FROM find_quotes(%s, %s, %s, %s, %s) LIMIT %s OFFSET %s",
+        (key_or_none(speaker), key_or_none(about), since, until, source, limit, offset),
     )
 
 
-def people(conn: psycopg.Connection[Any], top: int | None = 20, family: str = "person") -> Answer:
+def people(
+    conn: psycopg.Connection[Any], top: int | None = 20, family: str = "person", offset: int = 0
+) -> Answer:
     """Return the entities of `family` named in the most articles, with their counts."""
     return ask(
         conn,
         "SELECT entity_id, name, articles, mentions, quotes, aliases FROM entity_summary"
         " WHERE %s::text = 'all' OR family = %s"
-        " ORDER BY articles DESC, mentions DESC, entity_id LIMIT %s",
-        (family, family, top),
+        " ORDER BY articles DESC, mentions DESC, entity_id LIMIT %s OFFSET %s",
+        (family, family, top, offset),
+    )
+
+
+def entity(conn: psycopg.Connection[Any], name: str) -> Answer:
+    """Return the cross-article entities `name` names (an id, a name or an alias), with counts."""
+    return ask(
+        conn,
+        "SELECT entity_id, name, family, articles, mentions, quotes, aliases FROM entity_summary"
+        " WHERE entity_id = ANY(entity_ids_named(%s)) ORDER BY articles DESC, entity_id",
+        (entity_key(name),),
+    )
+
+
+def talked_about(
+    conn: psycopg.Connection[Any], speaker: str, top: int | None = 20, offset: int = 0
+) -> Answer:
+    """Return the entities named inside the quotes of `speaker`, most mentioned first."""
+    return ask(
+        conn,
+        "SELECT e.entity_id, c.name, c.family, count(*) AS mentions,"
+        " count(DISTINCT q.article_id) AS articles"
+        " FROM quotes AS q"
+        " JOIN entities AS e ON e.article_id = q.article_id"
+        " CROSS JOIN LATERAL jsonb_array_elements(e.mentions) AS m"
+        " JOIN canonical_entities AS c ON c.entity_id = e.entity_id"
+        " WHERE q.speaker_id = ANY(entity_ids_named(%(who)s))"
+        " AND e.entity_id <> ALL(entity_ids_named(%(who)s))"
+        " AND (m->>'start')::int >= q.start_char AND (m->>'end')::int <= q.end_char"
+        " GROUP BY e.entity_id, c.name, c.family"
+        " ORDER BY count(*) DESC, count(DISTINCT q.article_id) DESC, e.entity_id"
+        " LIMIT %(n)s OFFSET %(skip)s",
+        {"who": entity_key(speaker), "n": top, "skip": offset},  # type: ignore[arg-type]
+    )
+
+
+def articles(
+    conn: psycopg.Connection[Any],
+    about: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source: str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> Answer:
+    """Return stored articles, newest first: all, or those naming an entity, in a window."""
+    return ask(
+        conn,
+        "SELECT dated_at, article_id, headline, source, url FROM ("
+        " SELECT coalesce(a.published_at, a.stored_at) AS dated_at, a.id AS article_id,"
+        " a.headline, a.source, a.url FROM articles AS a"
+        " WHERE (%(about)s::text IS NULL OR EXISTS (SELECT 1 FROM entities AS e"
+        " WHERE e.article_id = a.id AND e.entity_id = ANY(entity_ids_named(%(about)s))))"
+        " AND (%(source)s::text IS NULL OR a.source = %(source)s)) AS listed"
+        " WHERE (%(since)s::timestamptz IS NULL OR dated_at >= %(since)s)"
+        " AND (%(until)s::timestamptz IS NULL OR dated_at < %(until)s)"
+        " ORDER BY dated_at DESC, article_id LIMIT %(n)s OFFSET %(skip)s",
+        {  # type: ignore[arg-type]
+            "about": key_or_none(about),
+            "source": source,
+            "since": since,
+            "until": until,
+            "n": limit,
+            "skip": offset,
+        },
     )
 
 
@@ -117,38 +184,46 @@ def top_speakers(
     until: datetime | None = None,
     source: str | None = None,
     top: int | None = 20,
+    offset: int = 0,
 ) -> Answer:
     """Return who is quoted most, overall or about an entity, in a window, by a source."""
     return ask(
         conn,
-        "SELECT speaker_id, name, quotes, articles FROM top_speakers(%s, %s, %s, %s) LIMIT %s",
-        (key_or_none(about), since, until, source, top),
+        "SELECT speaker_id, name, quotes, articles FROM top_speakers(%s, %s, %s, %s)"
+        " LIMIT %s OFFSET %s",
+        (key_or_none(about), since, until, source, top, offset),
     )
 
 
-def co_occurring(conn: psycopg.Connection[Any], entity: str, top: int | None = 20) -> Answer:
+def co_occurring(
+    conn: psycopg.Connection[Any], entity: str, top: int | None = 20, offset: int = 0
+) -> Answer:
     """Return the entities named in the same articles as `entity`, most shared articles first."""
     return ask(
         conn,
-        "SELECT entity_id, name, family, articles FROM co_occurring(%s) LIMIT %s",
-        (entity_key(entity), top),
+        "SELECT entity_id, name, family, articles FROM co_occurring(%s) LIMIT %s OFFSET %s",
+        (entity_key(entity), top, offset),
     )
 
 
 def articles_mentioning(
-    conn: psycopg.Connection[Any], entity: str, limit: int | None = 50
+    conn: psycopg.Connection[Any], entity: str, limit: int | None = 50, offset: int = 0
 ) -> Answer:
     """Return the articles naming `entity`, newest first."""
     return ask(
         conn,
         "SELECT dated_at, article_id, headline, source, mentions"
-        " FROM articles_mentioning(%s) LIMIT %s",
-        (entity_key(entity), limit),
+        " FROM articles_mentioning(%s) LIMIT %s OFFSET %s",
+        (entity_key(entity), limit, offset),
     )
 
 
 def search(
-    conn: psycopg.Connection[Any], query: str, within: str = "all", limit: int | None = 20
+    conn: psycopg.Connection[Any],
+    query: str,
+    within: str = "all",
+    limit: int | None = 20,
+    offset: int = 0,
 ) -> Answer:
     """Return the articles and quotes matching a web-search style query, best first.
 
@@ -159,16 +234,21 @@ def search(
     if within in ("all", "articles"):
         parts.append(
             "(SELECT 'article' AS kind, rank, dated_at, article_id, NULL::text AS speaker,"
-            " snippet AS text, headline FROM search_articles(%(q)s) LIMIT %(n)s)"
+            " snippet AS text, headline, NULL::text AS speaker_id"
+            " FROM search_articles(%(q)s) LIMIT %(deep)s)"
         )
     if within in ("all", "quotes"):
         parts.append(
-            "(SELECT 'quote' AS kind, rank, dated_at, article_id, speaker, text, headline"
-            " FROM search_quotes(%(q)s) LIMIT %(n)s)"
+            "(SELECT 'quote' AS kind, rank, dated_at, article_id, speaker, text, headline,"
+            " speaker_id FROM search_quotes(%(q)s) LIMIT %(deep)s)"
         )
     found = " UNION ALL ".join(parts)
-    sql = f"SELECT * FROM ({found}) AS found ORDER BY rank DESC, article_id LIMIT %(n)s"
-    return ask(conn, sql, {"q": query, "n": limit})  # type: ignore[arg-type]
+    sql = (
+        f"SELECT * FROM ({found}) AS found ORDER BY rank DESC, article_id, kind"
+        " LIMIT %(n)s OFFSET %(skip)s"
+    )
+    deepest = None if limit is None else limit + offset
+    return ask(conn, sql, {"q": query, "n": limit, "skip": offset, "deep": deepest})  # type: ignore[arg-type]
 
 
 def refresh_search_index(conn: psycopg.Connection[Any]) -> int:

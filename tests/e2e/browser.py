@@ -65,10 +65,10 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 @contextmanager
-def running_viewer(services: Services) -> Iterator[str]:
-    """Run `newsflow view` on a free port; yield its base URL."""
+def running_viewer(services: Services, limit: int = 500) -> Iterator[str]:
+    """Run `newsflow view` on a free port, `limit` items a page; yield its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "streams", "view", "--port", "0", "--limit", "500"],
+        [sys.executable, "-m", "streams", "view", "--port", "0", "--limit", str(limit)],
         env=services.env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -163,3 +163,105 @@ def test_hostile_article_text_is_shown_as_text_and_never_runs(
     assert shown["body"] == stored[article_id].body
     assert "<script>" in shown["body"] and "onerror" in shown["body"]
     assert any("<script>" in q["text"] for q in shown["quotes"]), shown["quotes"]
+
+
+def words(name: str) -> str:
+    """The test's own spelling-blind form of a name: case and hyphens do not matter."""
+    return " ".join(name.lower().replace("-", " ").split())
+
+
+def test_a_speaker_links_to_their_page_with_their_quotes_across_articles(
+    stored: dict[str, EnrichedArticle], viewer: str, browser: Any
+) -> None:
+    article = stored[richest(stored)]
+    speaker = next(q.speaker for q in article.quotes if q.speaker and " " in q.speaker)
+    browser.get(f"{viewer}/articles/{quote(article.id, safe='')}")
+    link = browser.find_element(
+        By.CSS_SELECTOR, f'figure.quote[data-speaker="{speaker}"] a.speaker'
+    ).get_attribute("href")
+    assert "/people/person%3A" in link, link
+    browser.get(link)
+    assert browser.find_element(By.CSS_SELECTOR, "section.person h2").text == speaker
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll('section.person figure.quote')].map(f =>"
+        " [f.dataset.article, f.querySelector('blockquote').textContent])"
+    )
+    ours = sorted((article_id, text) for article_id, text in shown if article_id in stored)
+    expected = sorted(
+        (a.id, q.text)
+        for a in stored.values()
+        for q in a.quotes
+        if q.speaker and words(q.speaker) == words(speaker)
+    )
+    assert ours == expected
+    assert browser.find_element(By.CSS_SELECTOR, "section.person .topics")
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    screenshot = SCREENSHOTS / "viewer-person.png"
+    assert browser.save_screenshot(str(screenshot)), "chromium saved no screenshot"
+    assert pixel_counts(screenshot)[rgb("#f4f2ff")] > 2000, f"no quote card in {screenshot}"
+
+
+def test_the_people_page_links_each_person_to_their_page(viewer: str, browser: Any) -> None:
+    browser.get(f"{viewer}/people")
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('table.rows tr[data-id] a')].map(a => a.href)"
+    )
+    assert links and all("/people/person%3A" in link for link in links)
+
+
+def test_full_text_search_marks_the_words_and_shows_a_hostile_article_as_text(
+    stored: dict[str, EnrichedArticle], viewer: str, browser: Any
+) -> None:
+    browser.get(f"{viewer}/search?q={quote('Acme or test')}")
+    found = browser.execute_script(
+        "return {hits: [...document.querySelectorAll('ol.hits li')].map(li =>"
+        " ({article: li.dataset.article, kind: li.classList.contains('quote') ? 'quote' :"
+        " 'article', text: li.textContent})),"
+        " marked: [...document.querySelectorAll('mark.hit')].map(m => m.textContent),"
+        " scripts: document.querySelectorAll('script').length,"
+        " images: document.querySelectorAll('img').length,"
+        " pwned: window.pwned === undefined ? null : window.pwned}"
+    )
+    hostile = next(i for i in stored if i.endswith("-hostile"))
+    assert any(hit["article"] == hostile for hit in found["hits"]), found
+    assert found["marked"] and {words(text) for text in found["marked"]} <= {"acme", "test"}
+    assert found["scripts"] == 0 and found["images"] == 0 and found["pwned"] is None
+    quoted = [
+        hit["text"] for hit in found["hits"] if (hit["article"], hit["kind"]) == (hostile, "quote")
+    ]
+    assert any("<script>window.pwned = 1</script>" in text for text in quoted), found
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    screenshot = SCREENSHOTS / "viewer-text-search.png"
+    assert browser.save_screenshot(str(screenshot)), "chromium saved no screenshot"
+    assert pixel_counts(screenshot)[rgb("#fff3a8")] > 100, f"no marked word in {screenshot}"
+
+
+def test_pages_of_two_show_every_matching_article_once(
+    stored: dict[str, EnrichedArticle], migrated: Services, browser: Any
+) -> None:
+    entity = next(e.name for e in stored[richest(stored)].entities if e.label == "GPE")
+    with psycopg.connect(migrated.database_url) as conn:
+        expected = {
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT article_id FROM entities WHERE name ILIKE %(p)s"
+                " OR EXISTS (SELECT 1 FROM unnest(aliases) AS alias WHERE alias ILIKE %(p)s)",
+                {"p": f"%{entity}%"},
+            )
+        }
+    seen: list[str] = []
+    with running_viewer(migrated, limit=2) as small:
+        browser.get(f"{small}/?by=entity&q={quote(entity)}")
+        while True:
+            ids = browser.execute_script(
+                "return [...document.querySelectorAll('article')].map(a => a.dataset.id)"
+            )
+            assert len(ids) <= 2
+            seen.extend(ids)
+            after = browser.find_elements(By.CSS_SELECTOR, "nav.pages a[rel=next]")
+            if not after:
+                break
+            after[0].click()
+    assert len(seen) == len(set(seen)) and set(seen) == expected

@@ -13,11 +13,16 @@ import json
 import re
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -30,6 +35,7 @@ from streams.intake.inputs import Input, read_inputs
 from streams.sinks.postgres.migrations import migrate
 from streams.sinks.postgres.sink import PostgresSink
 from tests.conftest import REPO, Services
+from tests.e2e.browser import running_viewer
 from tests.memory import write_records
 
 pytestmark = pytest.mark.integration
@@ -383,6 +389,134 @@ def test_export_writes_every_row_readable_by_duckdb_and_pandas(
         assert people == [(3,)]
         times = pandas.read_parquet(tmp_path / "articles.parquet")["published_at"]
         assert str(times.dtype) == "datetime64[us, UTC]"
+
+
+# ---------------------------------------------------------------- the JSON HTTP API
+
+
+@pytest.fixture(scope="module")
+def api(answers_db: str) -> Iterator[str]:
+    """`newsflow view` on a free port over the answers database; its base URL."""
+    with running_viewer(Services("unused", answers_db, "test")) as url:
+        yield url
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    """GET `url`; return its status, headers and body (error statuses too)."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def get_json(url: str) -> Any:
+    status, _, body = get(url)
+    assert status == 200, (url, status, body[:300])
+    return json.loads(body)
+
+
+def test_api_pages_through_the_people_once_each_with_the_counts_of_the_records(
+    api: str, records: list[EnrichedArticle]
+) -> None:
+    found: dict[str, int] = {}
+    pages = 0
+    path: str | None = "/api/people?limit=7"
+    while path is not None:
+        page = get_json(api + path)
+        assert len(page["items"]) <= 7
+        for row in page["items"]:
+            assert row["entity_id"] not in found, f"{row['entity_id']} on two pages"
+            found[row["entity_id"]] = row["articles"]
+        path, pages = page["next"], pages + 1
+    assert pages > 1
+    assert {key.split(":", 1)[1]: n for key, n in found.items()} == dict(expected_people(records))
+
+
+def test_api_quotes_take_the_filters_of_the_cli(api: str, answers_db: str) -> None:
+    query = urllib.parse.urlencode(
+        {"speaker": "Choe Son-hui", "about": "north korea", "since": "7d"}
+    )
+    page = get_json(f"{api}/api/quotes?{query}")
+    assert sorted(row["article_id"] for row in page["items"]) == ["hand-1", "hand-2"]
+    cli = newsflow(
+        answers_db, "quotes", "--speaker", "Choe Son-hui", "--about", "north korea",
+        "--since", "7d", "--format", "json",
+    )  # fmt: skip
+    assert page["items"] == json_lines(cli.stdout)
+    assert page["next"] is None and page["offset"] == 0
+
+    second = get_json(f"{api}/api/quotes?{query}&limit=1&offset=1")
+    assert second["items"] == page["items"][1:] and second["next"] is None
+
+
+def test_api_entities_search_and_articles_answer_from_the_same_sql(api: str) -> None:
+    choe = get_json(f"{api}/api/entities/{quote('person:choe son hui', safe='')}")
+    assert {"Choe Son Hui", "Choe Son-hui"} <= set(choe["aliases"])
+    assert (choe["articles"], choe["quotes"]) == (3, 3)
+
+    beside = get_json(f"{api}/api/entities/person%3Achoe%20son%20hui/co-occurring")["items"]
+    assert {row["entity_id"]: row["articles"] for row in beside}["person:wang yi"] == 3
+    named = get_json(f"{api}/api/entities/person%3Achoe%20son%20hui/articles")["items"]
+    assert sorted(row["article_id"] for row in named) == ["hand-1", "hand-2", "hand-3"]
+    talked = get_json(f"{api}/api/entities/person%3Awang%20yi/talks-about")["items"]
+    assert all(row["entity_id"] != "person:wang yi" for row in talked)
+
+    hits = get_json(f"{api}/api/search?q=hegemony")["items"]
+    assert sorted((row["kind"], row["article_id"]) for row in hits) == [
+        ("article", "hand-1"),
+        ("quote", "hand-1"),
+    ]
+    speakers = get_json(f"{api}/api/speakers?about=North%20Korea")
+    assert {(row["speaker_id"], row["quotes"]) for row in speakers["items"]} == {
+        ("person:choe son hui", 3),
+        ("person:wang yi", 3),
+    }
+    assert get_json(f"{api}/api/speakers?about=North%20Korea&limit=1")["next"] is not None
+
+    record = get_json(f"{api}/api/articles/hand-1")
+    assert record["id"] == "hand-1" and record["headline"] == "Choe Son Hui meets Wang Yi"
+    listed = get_json(f"{api}/api/articles?about=Wang%20Yi")["items"]
+    assert [row["article_id"] for row in listed] == ["hand-1", "hand-2", "hand-3"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "detail"),
+    [
+        ("/api/quotes?since=yesterday", 400, "since: 'yesterday' is not a time"),
+        ("/api/people?limit=0", 422, "greater than or equal to 1"),
+        ("/api/search", 422, "Field required"),
+        ("/api/articles/no-such-article", 404, "no article 'no-such-article'"),
+        ("/api/entities/person%3Anobody", 404, "no entity 'person:nobody'"),
+        ("/api/nothing-here", 404, "Not Found"),
+    ],
+)
+def test_api_errors_are_json_with_a_reason(api: str, path: str, status: int, detail: str) -> None:
+    got, headers, body = get(api + path)
+    assert got == status
+    assert headers["content-type"].startswith("application/json")
+    assert detail in json.dumps(json.loads(body)["detail"])
+
+
+def test_the_openapi_description_names_every_route_and_its_page_runs_no_script(api: str) -> None:
+    spec = get_json(f"{api}/api/openapi.json")
+    assert {
+        "/api/articles",
+        "/api/articles/{article_id}",
+        "/api/quotes",
+        "/api/people",
+        "/api/speakers",
+        "/api/entities/{entity_id}",
+        "/api/entities/{entity_id}/co-occurring",
+        "/api/search",
+    } <= set(spec["paths"])
+    quotes_parameters = {p["name"] for p in spec["paths"]["/api/quotes"]["get"]["parameters"]}
+    assert {"speaker", "about", "since", "until", "source", "limit", "offset"} <= quotes_parameters
+
+    status, headers, body = get(f"{api}/api/docs")
+    page = body.decode()
+    assert status == 200 and "<script" not in page and "/api/quotes" in page
+    assert "default-src 'none'" in headers["content-security-policy"]
 
 
 # ---------------------------------------------------------------- README examples

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from streams.viewer.pages import article_section, highlight, index_page, mention_spans
+from streams.viewer.pages import (
+    api_page,
+    article_section,
+    highlight,
+    hits,
+    index_page,
+    mention_spans,
+    pager,
+    person_page,
+    search_page,
+)
 from streams.viewer.queries import Shown, contains_pattern
 from streams.viewer.server import search_of
 
@@ -88,3 +98,71 @@ def test_search_defaults_to_entity_and_ignores_blank_text() -> None:
     assert search_of("q=Kenya") == ("entity", "Kenya")
     assert search_of("q=Kenya&by=nonsense") == ("entity", "Kenya")
     assert search_of("q=+&by=speaker") == (None, " ")
+
+
+def test_a_search_snippet_marks_the_matched_words_and_escapes_the_rest() -> None:
+    assert hits("the «Acme» deal & <b>more</b>") == (
+        'the <mark class="hit">Acme</mark> deal &amp; &lt;b&gt;more&lt;/b&gt;'
+    )
+    # stray or nested markers never open a tag that is not closed
+    assert hits("«a «b» c\x00") == 'a <mark class="hit">b</mark> c'
+
+
+def test_pages_link_back_and_on_only_where_there_is_a_page() -> None:
+    assert pager("/", 1, False) == ""
+    first = tags_of(pager("/?by=entity&q=Kenya", 1, True))
+    assert [attrs.get("href") for tag, attrs in first if tag == "a"] == [
+        "/?by=entity&q=Kenya&page=2"
+    ]
+    middle = tags_of(pager("/people", 3, True))
+    assert [(attrs["rel"], attrs["href"]) for tag, attrs in middle if tag == "a"] == [
+        ("prev", "/people?page=2"),
+        ("next", "/people?page=4"),
+    ]
+
+
+def test_hostile_names_quotes_and_headlines_on_person_and_search_pages_become_no_tag() -> None:
+    person = {
+        "entity_id": f"person:{HOSTILE}",
+        "name": HOSTILE,
+        "family": "person",
+        "articles": 1,
+        "mentions": 1,
+        "quotes": 1,
+        "aliases": [HOSTILE, "Bob"],
+    }
+    said = [
+        {"article_id": HOSTILE, "text": HOSTILE, "kind": "direct", "headline": HOSTILE,
+         "dated_at": datetime(2026, 3, 1, tzinfo=UTC)},
+    ]  # fmt: skip
+    topics = [{"entity_id": "org:<x>", "name": HOSTILE, "mentions": 1, "articles": 1}]
+    found = [
+        {"kind": "article", "article_id": HOSTILE, "headline": HOSTILE, "text": f"«{HOSTILE}»"},
+        {"kind": "quote", "article_id": "a1", "headline": HOSTILE, "text": HOSTILE,
+         "speaker": HOSTILE, "speaker_id": f"person:{HOSTILE}"},
+    ]  # fmt: skip
+    for html in (person_page(person, said, topics, 2, True), search_page(HOSTILE, found)):
+        names = [tag for tag, _ in tags_of(html)]
+        assert "script" not in names and "img" not in names
+        assert "alert(1)" in html
+
+
+def test_the_api_page_lists_each_route_and_its_parameters_without_script() -> None:
+    spec = {
+        "info": {"title": "newsflow", "version": "1", "description": "<script>x</script>"},
+        "paths": {
+            "/api/quotes": {
+                "get": {
+                    "summary": "Quotes",
+                    "parameters": [
+                        {"name": "since", "in": "query", "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer",
+                         "default": 50}},
+                    ],
+                }
+            }
+        },
+    }  # fmt: skip
+    html = api_page(spec)
+    assert "GET /api/quotes" in html and "integer (default 50)" in html
+    assert "script" not in [tag for tag, _ in tags_of(html)]
