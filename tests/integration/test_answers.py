@@ -8,9 +8,11 @@ Expected counts are computed here from the records, not by the code under test.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import re
+import shlex
 import subprocess
 import sys
 import urllib.error
@@ -529,23 +531,55 @@ def readme_blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", section, re.DOTALL)
 
 
+def readme_commands() -> list[str]:
+    """Return the `newsflow …` and `curl …` lines of "Query it" and of the first screen."""
+    text = README.read_text(encoding="utf-8")
+    console = re.findall(r"```console\n(.*?)```", text.split("\n## ", 1)[0], re.DOTALL)
+    lines = [line.removeprefix("$ ") for block in console for line in block.splitlines()]
+    lines += [line for block in readme_blocks("sh") for line in block.splitlines()]
+    return [line for line in lines if line.startswith(("newsflow ", "curl "))]
+
+
 def test_the_readme_sql_examples_run_and_return_rows(conn: psycopg.Connection) -> None:
     blocks = readme_blocks("sql")
-    assert len(blocks) >= 5
+    assert len(blocks) >= 6
     for sql in blocks:
         assert conn.execute(sql).fetchall(), sql
 
 
-def test_the_readme_python_example_runs(answers_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_readme_python_examples_run_in_one_session(
+    answers_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from streams.config import get_settings
 
     monkeypatch.setenv("NEWSFLOW_DATABASE_URL", answers_db)
     get_settings.cache_clear()
+    blocks = readme_blocks("python")
+    assert len(blocks) >= 6
+    session: dict[str, Any] = {}
+    printed = io.StringIO()
     try:
-        (code,) = readme_blocks("python")
-        exec(compile(code, "README.md", "exec"), {})
+        with contextlib.redirect_stdout(printed):
+            for code in blocks:
+                exec(compile(code, "README.md", "exec"), session)
     finally:
         get_settings.cache_clear()
+    assert printed.getvalue().count("\n") >= len(blocks) - 1
+
+
+def test_the_readme_commands_run_and_answer(answers_db: str, api: str) -> None:
+    commands = readme_commands()
+    assert sum(line.startswith("newsflow ") for line in commands) >= 6
+    for line in commands:
+        words = shlex.split(line)
+        if words[0] == "curl":
+            path = urllib.parse.urlsplit(words[-1])
+            page = get_json(f"{api}{path.path}?{path.query}")
+            assert page["items"], line
+            continue
+        result = newsflow(answers_db, *words[1:])
+        assert result.returncode == 0, (line, result.stderr)
+        assert result.stdout.strip(), line
 
 
 def test_python_enrich_is_the_enrich_command(tmp_path: Path) -> None:
