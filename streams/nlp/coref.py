@@ -115,8 +115,10 @@ class Coreference:
         """Tell whether a mention reads as a clause's subject, not an object or possessor."""
         line_start = self.body.rfind("\n", 0, mention.start) + 1
         lead = self.body[max(line_start, mention.start - 30) : mention.start]
-        return not _OBJECT_MARKER.search(lead) and not POSSESSIVE_AFTER.match(
-            self.body, mention.end
+        return not (
+            _OBJECT_MARKER.search(lead)
+            or POSSESSIVE_AFTER.match(self.body, mention.end)
+            or lexicon().before_role.match(self.body, mention.end)
         )
 
     def pronoun(self, pronoun: str, position: int) -> str | None:

@@ -15,6 +15,7 @@ from streams.nlp.coref import POSSESSIVE_AFTER, Coreference
 from streams.nlp.cues import lexicon
 from streams.nlp.mentions import SPEAKER_LABELS, MentionIndex
 from streams.nlp.quote_marks import ABBREVIATION, Attribution, SentenceIndex, count_words
+from streams.nlp.vocabulary import word_set
 
 # Subject pronouns that can stand for a speaker.
 _PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
@@ -24,6 +25,9 @@ _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]+\b")
 
 # Two to four capitalised words: a label that is only a name ("Ana Ruiz" before a colon).
 _NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*){1,3}")
+
+# Titles that can open a subject before a name the model missed ("Sen. Ana Ruiz, ...").
+_HEAD_TITLES = word_set("names", "titles")
 
 # Where an appositive opens after a subject's head: a comma or a spaced dash.
 _APPOSITIVE_BREAK = re.compile(r",|[ ](?:--|—|–|―)[ ]")
@@ -81,10 +85,11 @@ def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
         if (
             body[mention.end : mention.end + 1] == "-"
             or POSSESSIVE_AFTER.match(body, mention.end)
+            or cues.before_role.match(body, mention.end)
             or _IN_BRACKETS.search(body, max(0, mention.start - 8), mention.start)
         ):
             # A modifier, not a speaker: "a Washington-based expert", "Kim's lawyer",
-            # "Ana Ruiz (D-Halden)".
+            # "Ana Ruiz (D-Halden)", "Veltra press officer Ana Ruiz".
             continue
         rank, speaker = _LABEL_RANK[mention.label], mention.name
         # A plural group speaks ("Republicans said"); "Republican" is only a modifier.
@@ -165,7 +170,23 @@ def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:
         ]
         if head:
             return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
+        name = _unlisted_name(doc.body, start, comma)
+        if name is not None:
+            return name  # "Ana Ruiz, an adviser to the Veltra board, said": the model missed her
     return subject_speaker(doc, start, cue_start)
+
+
+def _unlisted_name(body: str, start: int, end: int) -> str | None:
+    """Return the subject head [start, end) as a name when it is only a name the model did not
+    tag: two to four capitalised words, an optional title before them, nothing else."""
+    head = body[start:end].strip()
+    words = head.split()
+    if words and words[0].rstrip(".") in _HEAD_TITLES:
+        words = words[1:]
+    name = " ".join(words)
+    if 2 <= len(words) <= 4 and _NAME_RUN.fullmatch(name) and not name.isupper():
+        return name
+    return None
 
 
 def subject_start_of(body: str, start: int, cue_start: int) -> int | None:

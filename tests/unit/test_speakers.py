@@ -187,3 +187,35 @@ def test_a_plural_group_speaks_and_its_adjective_does_not() -> None:
         entity(body, "Oda Lie", "PERSON"),
     )
     assert indirect(found) == [("the levy was too low", "Greens"), ("it was fair", "Oda Lie")]
+
+
+def test_a_name_that_only_modifies_a_role_before_the_speaker_does_not_speak() -> None:
+    body = (
+        "Dunmore campaign spokesman Kit Alder told reporters on Friday that the rally was "
+        'moved. "We have no exact date yet," he said.'
+    )
+    found = quotes(
+        body, entity(body, "Dunmore", "PERSON"), entity(body, "Kit Alder", "PERSON", "Alder")
+    )
+    assert direct(found) == [("We have no exact date yet", "Kit Alder")]
+
+
+def test_a_subject_the_model_missed_is_still_the_speaker_before_its_appositive() -> None:
+    body = 'Lise Orvik, a senior adviser to the Dunmore campaign, called it "a wake-up call."'
+    found = quotes(body, entity(body, "Dunmore", "PERSON"))
+    assert direct(found) == [("a wake-up call.", "Lise Orvik")]
+
+
+def test_a_verb_of_blame_credits_the_fragment_after_it() -> None:
+    body = 'Mayor Ines Calder condemned the closure as "reckless" on Tuesday.'
+    found = quotes(body, entity(body, "Ines Calder", "PERSON"))
+    assert direct(found) == [("reckless", "Ines Calder")]
+
+
+def test_the_source_after_an_inverted_cue_speaks_and_its_appositive_is_no_clause() -> None:
+    body = (
+        "''The levy is fair to every household,'' said Bo Lindqvist, an economist at the "
+        "Harrow Institute. ''It will not last.''"
+    )
+    found = quotes(body, entity(body, "Bo Lindqvist", "PERSON"))
+    assert indirect(found) == [("''The levy is fair to every household", "Bo Lindqvist")]
