@@ -219,3 +219,30 @@ def test_the_source_after_an_inverted_cue_speaks_and_its_appositive_is_no_clause
     )
     found = quotes(body, entity(body, "Bo Lindqvist", "PERSON"))
     assert indirect(found) == [("''The levy is fair to every household", "Bo Lindqvist")]
+
+
+def test_he_never_stands_for_a_committee_even_one_a_pronoun_follows() -> None:
+    body = (
+        "Olav Strand, who once chaired the Harbour Rules Committee, said he expects a vote. "
+        "The rules let the Harbour Rules Committee name a new board.\n\n"
+        '"You would be a fool not to prepare," he said.'
+    )
+    found = quotes(
+        body,
+        entity(body, "Olav Strand", "PERSON", "Strand"),
+        entity(body, "Harbour Rules Committee", "ORG"),
+    )
+    assert direct(found) == [("You would be a fool not to prepare", "Olav Strand")]
+
+
+def test_an_object_pronoun_after_a_name_does_not_give_that_name_a_gender() -> None:
+    body = (
+        "Mrs. Petra Holm met Mr. Arne Vik at the dock. Vik thanked her twice.\n\n"
+        '"It was a fair deal," she said.'
+    )
+    found = quotes(
+        body,
+        entity(body, "Petra Holm", "PERSON", "Holm"),
+        entity(body, "Arne Vik", "PERSON", "Vik"),
+    )
+    assert direct(found) == [("It was a fair deal", "Petra Holm")]
