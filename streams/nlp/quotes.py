@@ -48,6 +48,9 @@ _NAMING_CHARS = 60  # how far before a fragment a naming cue ("called") is looke
 # A dash right after a closing mark: the sign-off of a roundup quote ('" ― Ana Ruiz').
 _DASH_SIGN_OFF = re.compile(r"[ \u00a0]*[―—–-]{1,2}[ \u00a0]*")
 
+# A name and a comma right after a closing mark: an appositive subject ('," Ana Ruiz, the ...').
+_APPOSITIVE_SUBJECT = re.compile(r"[,.!?'’\"” ]*[A-Z][\w.'’-]*(?:[ ][A-Z][\w.'’-]*){0,3},[ ]")
+
 # A speaker label opening a transcript line inside the marks: "RUIZ: We will ...".
 _TRANSCRIPT_LABEL = re.compile(r"(?P<label>[A-Z][A-Z.'’ -]{1,30}[A-Z.]):[ ]")
 
@@ -74,9 +77,14 @@ def attribution_after(doc: Document, segment: Segment, limit: int) -> Attributio
             return None
         start, end = next_start, next_end
     first: Attribution | None = None
+    longest = MAX_SUBJECT_WORDS
+    if _APPOSITIVE_SUBJECT.match(body, start, end) and doc.mentions.is_mention_at(
+        _skip_space(body, _skip_marks(body, start), end)
+    ):
+        longest = 2 * MAX_SUBJECT_WORDS  # '," Ana Ruiz, the mayor of X, one of ..., said'
     for cue in lexicon().cue.finditer(body, start, end):
         left = body[start : cue.start()]
-        if count_words(left) > MAX_SUBJECT_WORDS or PASSIVE.search(left):
+        if count_words(left) > longest or PASSIVE.search(left):
             break
         attribution = attribute(doc, start, cue, end)
         if attribution.speaker is not None:
@@ -94,11 +102,16 @@ def attribution_before(doc: Document, segment: Segment, floor: int) -> Attributi
     sentence_start = doc.sentences.bounds(segment.open)[0]
     start = max(floor, sentence_start, segment.open - _CONTEXT_CHARS)
     cues = list(lexicon().cue.finditer(body, start, segment.open))
+    first: Attribution | None = None
     for cue in reversed(cues):
         if PASSIVE.search(body[start : cue.start()]):
             continue
-        return attribute(doc, start, cue, segment.open)
-    return label_attribution(doc, start, segment.open)
+        attribution = attribute(doc, start, cue, segment.open)
+        if attribution.speaker is not None:
+            return attribution
+        # 'X told a woman who suggested that "..."': the nearer cue has no source; read back
+        first = first or attribution
+    return first or label_attribution(doc, start, segment.open)
 
 
 def label_attribution(doc: Document, start: int, end: int) -> Attribution | None:
@@ -123,6 +136,12 @@ def transcript_attribution(doc: Document, segment: Segment) -> Attribution | Non
 def _line_end(body: str, start: int, limit: int) -> int:
     newline = body.find("\n", start, limit)
     return newline if newline >= 0 else limit
+
+
+def _skip_marks(body: str, position: int) -> int:
+    while position < len(body) and body[position] in ",.!?'’\"”":
+        position += 1
+    return position
 
 
 def _skip_space(body: str, position: int, limit: int) -> int:

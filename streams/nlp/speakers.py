@@ -38,6 +38,9 @@ _IN_BRACKETS = re.compile(r"\([^()]*$")
 # How strongly a mention's label suggests a speaker (lower is stronger).
 _LABEL_RANK = {"PERSON": 0, "ORG": 1, "GPE": 2, "NORP": 2, "LOC": 2, "FAC": 2}
 
+# An adverb alone between an appositive and its cue: ", forcefully told".
+_ADVERB_ONLY = re.compile(r"[ ]*(?:[a-z]+ly|also|then|later|again|once)[ ]*")
+
 # A passive before a cue: "was told", "has been asked" (no speaker is reporting).
 PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
 
@@ -201,7 +204,8 @@ def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
         return start
     comma = left.rfind(",")
     subject = left[comma + 1 :]
-    if not subject.strip():
+    if not subject.strip() or _ADVERB_ONLY.fullmatch(subject):
+        # "Ana Ruiz, the mayor, (forcefully) said": the subject is before the appositive
         return start if comma > 0 and count_words(left) <= 2 * MAX_SUBJECT_WORDS else None
     return start + comma + 1 if count_words(subject) <= MAX_SUBJECT_WORDS else None
 

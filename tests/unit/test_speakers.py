@@ -246,3 +246,27 @@ def test_an_object_pronoun_after_a_name_does_not_give_that_name_a_gender() -> No
         entity(body, "Arne Vik", "PERSON", "Vik"),
     )
     assert direct(found) == [("It was a fair deal", "Petra Holm")]
+
+
+def test_a_speaker_with_two_appositives_after_the_quote_is_still_found() -> None:
+    body = (
+        '"It is an invasion of the state domain," Halla Berget, the attorney general of '
+        "Norland, one of the states suing the agency, said at an event this month."
+    )
+    found = quotes(body, entity(body, "Halla Berget", "PERSON"), entity(body, "Norland", "GPE"))
+    assert direct(found) == [("It is an invasion of the state domain", "Halla Berget")]
+
+
+def test_a_nearer_cue_without_a_source_passes_the_quote_to_the_one_before() -> None:
+    body = (
+        "Ivo Marsh, the head of the Civic League, forcefully told a student who suggested "
+        'otherwise that "this is not the first generation to be frustrated."'
+    )
+    found = quotes(body, entity(body, "Ivo Marsh", "PERSON"), entity(body, "Civic League", "ORG"))
+    assert direct(found) == [("this is not the first generation to be frustrated.", "Ivo Marsh")]
+
+
+def test_an_uncommon_cue_of_comparison_credits_its_fragment() -> None:
+    body = 'Tove Lind compared Ruiz to a coach who is "working the referees" at every game.'
+    found = quotes(body, entity(body, "Tove Lind", "PERSON"))
+    assert direct(found) == [("working the referees", "Tove Lind")]
