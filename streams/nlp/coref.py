@@ -183,6 +183,11 @@ class Coreference:
         """The persons holding each role noun."""
         return role_holders(self.body, self.mentions)
 
+    def in_object_position(self, position: int) -> bool:
+        """Tell whether a name at position follows an object marker ("told Choe", "with")."""
+        line_start = self.body.rfind("\n", 0, position) + 1
+        return bool(_OBJECT_MARKER.search(self.body[max(line_start, position - 30) : position]))
+
     def is_subject_like(self, mention: IndexedMention) -> bool:
         """Tell whether a mention reads as a clause's subject, not an object or possessor."""
         line_start = self.body.rfind("\n", 0, mention.start) + 1

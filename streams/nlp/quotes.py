@@ -51,6 +51,9 @@ _DASH_SIGN_OFF = re.compile(r"[ \u00a0]*[―—–-]{1,2}[ \u00a0]*")
 # A name and a comma right after a closing mark: an appositive subject ('," Ana Ruiz, the ...').
 _APPOSITIVE_SUBJECT = re.compile(r"[,.!?'’\"” ]*[A-Z][\w.'’-]*(?:[ ][A-Z][\w.'’-]*){0,3},[ ]")
 
+# A subordinator opening the words after a closing mark: '," when Vik asked'.
+_SUBORDINATE = re.compile(r"[,.!?'’\"” ]*(?:when|after|before|while|because|as|if|until|since)\b")
+
 # A speaker label opening a transcript line inside the marks: "RUIZ: We will ...".
 _TRANSCRIPT_LABEL = re.compile(r"(?P<label>[A-Z][A-Z.'’ -]{1,30}[A-Z.]):[ ]")
 
@@ -84,8 +87,8 @@ def attribution_after(doc: Document, segment: Segment, limit: int) -> Attributio
         longest = 2 * MAX_SUBJECT_WORDS  # '," Ana Ruiz, the mayor of X, one of ..., said'
     for cue in lexicon().cue.finditer(body, start, end):
         left = body[start : cue.start()]
-        if count_words(left) > longest or PASSIVE.search(left):
-            break
+        if count_words(left) > longest or PASSIVE.search(left) or _SUBORDINATE.match(left):
+            break  # '," when Vik blasted him': a clause of its own, not the attribution
         attribution = attribute(doc, start, cue, end)
         if attribution.speaker is not None:
             return attribution

@@ -41,6 +41,9 @@ _LABEL_RANK = {"PERSON": 0, "ORG": 1, "GPE": 2, "NORP": 2, "LOC": 2, "FAC": 2}
 # An adverb alone between an appositive and its cue: ", forcefully told".
 _ADVERB_ONLY = re.compile(r"[ ]*(?:[a-z]+ly|also|then|later|again|once)[ ]*")
 
+# A participle cue after a comma: the clause before it has the subject ("..., saying").
+_PARTICIPLE_AFTER_CLAUSE = re.compile(r",[ ]+\w+ing$")
+
 # A passive before a cue: "was told", "has been asked" (no speaker is reporting).
 PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
 
@@ -216,12 +219,28 @@ def attribute(doc: Document, start: int, cue: re.Match[str], end: int) -> Attrib
     if text.lower() in lexicon().speaker_after:
         return Attribution(text, inverted_speaker(doc, cue.end(), end))
     subject_start = subject_start_of(doc.body, start, cue.start())
-    speaker = appositive_speaker(
+    speaker = None
+    if _PARTICIPLE_AFTER_CLAUSE.search(doc.body, start, cue.end()):
+        speaker = clause_subject(doc, start, cue.start())
+    speaker = speaker or appositive_speaker(
         doc, start if subject_start is None else subject_start, cue.start()
     )
     if speaker is None and not doc.body[start : cue.start()].strip(" ,"):
         speaker = inverted_speaker(doc, cue.end(), end)
     return Attribution(text, speaker)
+
+
+def clause_subject(doc: Document, start: int, cue_start: int) -> str | None:
+    """Return the subject of the clause a participle cue hangs from: "Ruiz attacked Vik for
+    it, saying ..." is Ruiz. The first person or organisation of the clause in subject
+    position speaks; one after "told", "for" or "with" is its object."""
+    comma = doc.body.rfind(",", start, cue_start)
+    for candidate in sorted(speaker_candidates(doc, start, comma), key=lambda c: c.start):
+        if candidate.speaker is None or candidate.rank > 1:
+            continue
+        if not doc.coref.in_object_position(candidate.start):
+            return candidate.speaker
+    return None
 
 
 def head_speaker(doc: Document, start: int, end: int) -> str | None:

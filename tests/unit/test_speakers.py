@@ -270,3 +270,21 @@ def test_an_uncommon_cue_of_comparison_credits_its_fragment() -> None:
     body = 'Tove Lind compared Ruiz to a coach who is "working the referees" at every game.'
     found = quotes(body, entity(body, "Tove Lind", "PERSON"))
     assert direct(found) == [("working the referees", "Tove Lind")]
+
+
+def test_a_participle_cue_after_a_clause_credits_the_clause_subject_not_its_object() -> None:
+    body = (
+        "During a speech on Friday, Halvor Dunn attacked Mira Sol for her support of the "
+        'war, saying, "She is reckless and unstable."'
+    )
+    found = quotes(body, entity(body, "Halvor Dunn", "PERSON"), entity(body, "Mira Sol", "PERSON"))
+    assert direct(found) == [("She is reckless and unstable.", "Halvor Dunn")]
+
+
+def test_a_when_clause_after_the_quote_is_not_its_attribution() -> None:
+    body = (
+        'The ad ends with footage of Dunn saying, "That makes me smart," when Mira Sol '
+        "blasted him for not paying tax."
+    )
+    found = quotes(body, entity(body, "Dunn", "PERSON"), entity(body, "Mira Sol", "PERSON"))
+    assert direct(found) == [("That makes me smart", "Dunn")]
