@@ -29,6 +29,12 @@ _NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*){1,3}")
 # Titles that can open a subject before a name the model missed ("Sen. Ana Ruiz, ...").
 _HEAD_TITLES = word_set("names", "titles")
 
+# Sovereign states: the one kind of place that speaks ("Norway said").
+_COUNTRIES = frozenset(n.casefold() for n in word_set("names", "countries"))
+
+# Nothing but space or an adverb between a bare subject and its cue.
+_BARE_SUBJECT_GAP = re.compile(r"[ ]+(?:(?:also|again|later|then|\w+ly)[ ]+)?")
+
 # Where an appositive opens after a subject's head: a comma or a spaced dash.
 _APPOSITIVE_BREAK = re.compile(r",|[ ](?:--|—|–|―)[ ]")
 
@@ -141,7 +147,21 @@ def subject_speaker(doc: Document, start: int, cue_start: int) -> str | None:
     candidates = speaker_candidates(doc, start, cue_start)
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (c.rank, cue_start - c.end)).speaker
+    best = min(candidates, key=lambda c: (c.rank, cue_start - c.end))
+    return best.speaker if best.speaker is not None else country_subject(doc, start, cue_start)
+
+
+def country_subject(doc: Document, start: int, cue_start: int) -> str | None:
+    """Return the country that is the cue's bare subject ("Norway insisted"): a state
+    speaks through its government. Only right before the cue; a place elsewhere never speaks."""
+    for mention in doc.mentions.within(start, cue_start):
+        if (
+            mention.name.casefold() in _COUNTRIES
+            and _BARE_SUBJECT_GAP.fullmatch(doc.body, mention.end, cue_start)
+            and not doc.coref.in_object_position(mention.start)
+        ):
+            return mention.name
+    return None
 
 
 def inverted_speaker(doc: Document, cue_end: int, end: int) -> str | None:

@@ -288,3 +288,15 @@ def test_a_when_clause_after_the_quote_is_not_its_attribution() -> None:
     )
     found = quotes(body, entity(body, "Dunn", "PERSON"), entity(body, "Mira Sol", "PERSON"))
     assert direct(found) == [("That makes me smart", "Dunn")]
+
+
+def test_a_country_that_is_the_bare_subject_of_a_cue_speaks_for_its_government() -> None:
+    body = 'Norway insisted the North must "stop its dangerous escapades" at once.'
+    found = quotes(body, entity(body, "Norway", "GPE"))
+    assert direct(found) == [("stop its dangerous escapades", "Norway")]
+
+
+def test_a_country_that_only_places_the_subject_never_speaks() -> None:
+    body = 'Talks in Norway broke down, officials said. "We will try again," one said.'
+    found = quotes(body, entity(body, "Norway", "GPE"))
+    assert direct(found) == [("We will try again", None)]
