@@ -13,10 +13,10 @@ from streams.nlp.cues import lexicon
 from streams.nlp.quote_marks import count_words, trim
 from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
-    PASSIVE,
     Document,
     appositive_speaker,
     inverted_speaker,
+    is_passive,
     subject_start_of,
 )
 
@@ -152,7 +152,7 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
     start, end = sentence
     for cue in lexicon().cue.finditer(body, start, end):
         left = body[start : cue.start()]
-        if PASSIVE.search(left) or _UNREALISED.search(left):
+        if is_passive(left, cue) or _UNREALISED.search(left):
             continue
         text = cue.group()
         if text.lower() == "according to":

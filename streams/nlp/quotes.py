@@ -31,10 +31,10 @@ from streams.nlp.quote_marks import (
 )
 from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
-    PASSIVE,
     Document,
     attribute,
     head_speaker,
+    is_passive,
 )
 
 __all__ = ["add_quotes", "extract_quotes", "fallback_sentences"]
@@ -53,6 +53,9 @@ _APPOSITIVE_SUBJECT = re.compile(r"[,.!?'’\"” ]*[A-Z][\w.'’-]*(?:[ ][A-Z][
 
 # A subordinator opening the words after a closing mark: '," when Vik asked'.
 _SUBORDINATE = re.compile(r"[,.!?'’\"” ]*(?:when|after|before|while|because|as|if|until|since)\b")
+
+# What joins listed fragments: '"A" and "B"', '"A", "B" or "C"'.
+_LIST_JOIN = re.compile(r"[ ]*(?:,[ ]*)?(?:(?:and|or)[ ]+)?")
 
 # A speaker label opening a transcript line inside the marks: "RUIZ: We will ...".
 _TRANSCRIPT_LABEL = re.compile(r"(?P<label>[A-Z][A-Z.'’ -]{1,30}[A-Z.]):[ ]")
@@ -87,7 +90,7 @@ def attribution_after(doc: Document, segment: Segment, limit: int) -> Attributio
         longest = 2 * MAX_SUBJECT_WORDS  # '," Ana Ruiz, the mayor of X, one of ..., said'
     for cue in lexicon().cue.finditer(body, start, end):
         left = body[start : cue.start()]
-        if count_words(left) > longest or PASSIVE.search(left) or _SUBORDINATE.match(left):
+        if count_words(left) > longest or is_passive(left, cue) or _SUBORDINATE.match(left):
             break  # '," when Vik blasted him': a clause of its own, not the attribution
         attribution = attribute(doc, start, cue, end)
         if attribution.speaker is not None:
@@ -107,7 +110,7 @@ def attribution_before(doc: Document, segment: Segment, floor: int) -> Attributi
     cues = list(lexicon().cue.finditer(body, start, segment.open))
     first: Attribution | None = None
     for cue in reversed(cues):
-        if PASSIVE.search(body[start : cue.start()]):
+        if is_passive(body[start : cue.start()], cue):
             continue
         attribution = attribute(doc, start, cue, segment.open)
         if attribution.speaker is not None:
@@ -271,6 +274,14 @@ def _named_by_cue(doc: Document, segment: Segment) -> bool:
     )
 
 
+def _listed_after(body: str, previous: Segment | None, segment: Segment) -> bool:
+    """Tell whether a fragment is listed right after a fragment taken as speech: 'called him
+    "A" and "B"' makes both speech."""
+    if previous is None or previous.close is None or previous.paragraph != segment.paragraph:
+        return False
+    return _LIST_JOIN.fullmatch(body, previous.close + 1, segment.open) is not None
+
+
 def direct_quotes(doc: Document) -> list[Quote]:
     """Return the quotes between quote marks that are speech, attributed."""
     paragraphs = paragraph_spans(doc.body)
@@ -278,9 +289,12 @@ def direct_quotes(doc: Document) -> list[Quote]:
     doc.mentions.set_quoted([(s.open, s.close if s.close is not None else s.end) for s in segments])
     attribute_segments(doc, segments, paragraphs)
     quotes: list[Quote] = []
+    previous: Segment | None = None
     for segment in segments:
-        if not is_speech(doc, segment):
+        if not (is_speech(doc, segment) or _listed_after(doc.body, previous, segment)):
+            previous = None
             continue
+        previous = segment
         attribution = segment.attribution
         quotes.append(
             Quote(

@@ -142,6 +142,12 @@ def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
     return found
 
 
+def is_passive(left: str, cue: re.Match[str]) -> bool:
+    """Tell whether a cue is passive ("was told"): a form of "be" before a cue that is not a
+    progressive ("is describing" is the subject speaking)."""
+    return PASSIVE.search(left) is not None and not cue.group().endswith("ing")
+
+
 def subject_speaker(doc: Document, start: int, cue_start: int) -> str | None:
     """Return the speaker named before a cue ("Wang said"): best rank, then nearest the cue."""
     candidates = speaker_candidates(doc, start, cue_start)

@@ -300,3 +300,20 @@ def test_a_country_that_only_places_the_subject_never_speaks() -> None:
     body = 'Talks in Norway broke down, officials said. "We will try again," one said.'
     found = quotes(body, entity(body, "Norway", "GPE"))
     assert direct(found) == [("We will try again", None)]
+
+
+def test_a_fragment_listed_after_a_credited_one_is_speech_too() -> None:
+    body = 'Halvor Dunn called the pageant winner "Miss Piggy" and "Miss Housekeeping" at once.'
+    found = quotes(body, entity(body, "Halvor Dunn", "PERSON"))
+    assert direct(found) == [("Miss Piggy", "Halvor Dunn"), ("Miss Housekeeping", "Halvor Dunn")]
+
+
+def test_a_listed_title_without_a_cue_stays_a_title() -> None:
+    body = 'The festival showed "Red Harbour" and "Blue Coast" on Friday.'
+    assert direct(quotes(body)) == []
+
+
+def test_a_progressive_cue_after_is_is_the_subject_speaking_not_a_passive() -> None:
+    body = 'Mira Sol is describing as "unhinged" a tweet from her rival.'
+    found = quotes(body, entity(body, "Mira Sol", "PERSON"))
+    assert direct(found) == [("unhinged", "Mira Sol")]
