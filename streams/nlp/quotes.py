@@ -241,6 +241,8 @@ def is_speech(doc: Document, segment: Segment) -> bool:
     if count_words(text) >= MIN_QUOTE_WORDS:
         return True
     attribution = segment.attribution
+    if attribution is not None and attribution.speaker is None and _reported_before(doc, segment):
+        return True  # 'Police say they have "enough officers"': a source, if not a named one
     if attribution is None or attribution.speaker is None or attribution.cue in ("―", ":"):
         return False
     sentence_start = doc.sentences.bounds(segment.open)[0]
@@ -248,6 +250,24 @@ def is_speech(doc: Document, segment: Segment) -> bool:
         c.group() == attribution.cue
         for c in lexicon().cue.finditer(doc.body, sentence_start, segment.open)
     )
+
+
+def _reported_before(doc: Document, segment: Segment) -> bool:
+    """Tell whether a reporting cue of the fragment's own sentence, with a subject before it,
+    introduces the clause the fragment sits in ('the board said it was "a mistake"')."""
+    attribution = segment.attribution
+    sentence_start = doc.sentences.bounds(segment.open)[0]
+    for cue in lexicon().cue.finditer(doc.body, sentence_start, segment.open):
+        left = doc.body[sentence_start : cue.start()]
+        if (
+            attribution is not None
+            and cue.group() == attribution.cue
+            and cue.group() in lexicon().reporting
+            and left.strip()
+            and not is_passive(left, cue)
+        ):
+            return True
+    return False
 
 
 def _cue_follows(doc: Document, segment: Segment) -> bool:

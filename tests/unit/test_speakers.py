@@ -317,3 +317,13 @@ def test_a_progressive_cue_after_is_is_the_subject_speaking_not_a_passive() -> N
     body = 'Mira Sol is describing as "unhinged" a tweet from her rival.'
     found = quotes(body, entity(body, "Mira Sol", "PERSON"))
     assert direct(found) == [("unhinged", "Mira Sol")]
+
+
+def test_a_short_fragment_in_a_clause_reported_by_an_unnamed_source_is_speech() -> None:
+    body = 'Police say they have "enough officers" for the match.'
+    assert direct(quotes(body)) == [("enough officers", None)]
+
+
+def test_a_short_fragment_after_a_passive_cue_is_not_speech() -> None:
+    body = 'The plan was said to be "very bold" by nobody in particular.'
+    assert direct(quotes(body)) == []
