@@ -160,6 +160,7 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         if text.lower() in lexicon().speaker_after:
             continue
         comma = left.rfind(",")
+        bare_cue = not left[comma + 1 :].strip(" '’\"”")  # "C, said X": nothing before the cue
         subject_start = subject_start_of(body, start, cue.start())
         clause = reported_clause(body, cue, end)
         if clause is not None and subject_start is not None:
@@ -178,7 +179,7 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
             clause = _longer_part_around(body, clause, cue.end(), end)
             if count_words(body[clause[0] : clause[1]]) >= 3:
                 speaker = appositive_speaker(doc, start + comma + 1, cue.start())
-                if speaker is None and not body[start + comma + 1 : cue.start()].strip(" '’\"”"):
+                if speaker is None and bare_cue:
                     speaker = inverted_speaker(doc, cue.end(), end)  # "C, said Ana Ruiz."
                 return _indirect(body, clause, speaker, text)
     return None

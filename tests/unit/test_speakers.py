@@ -327,3 +327,9 @@ def test_a_short_fragment_in_a_clause_reported_by_an_unnamed_source_is_speech() 
 def test_a_short_fragment_after_a_passive_cue_is_not_speech() -> None:
     body = 'The plan was said to be "very bold" by nobody in particular.'
     assert direct(quotes(body)) == []
+
+
+def test_an_inverted_source_after_a_clause_with_commas_speaks() -> None:
+    body = "For some, the losses would outstrip the gains, said Batt, a tax scholar."
+    found = quotes(body, entity(body, "Edda Batt", "PERSON", "Batt"))
+    assert indirect(found) == [("For some, the losses would outstrip the gains", "Edda Batt")]
