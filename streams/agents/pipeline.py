@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from streams.config import Settings
 
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 Record = TypeVar("Record", bound=CleanArticle)
 

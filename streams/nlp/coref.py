@@ -34,10 +34,56 @@ _MALE_HONORIFIC = re.compile(r"\b(?:Mr|Sir|Lord|King|Prince)\.?[ ]$")
 _FEMALE_HONORIFIC = re.compile(r"\b(?:Mrs|Ms|Miss|Dame|Lady|Queen|Princess)\.?[ ]$")
 
 # The first personal pronoun after a mention, before the next name.
-_GENDERED_PRONOUN = re.compile(r"\b(?:(?P<m>he|him|his|himself)|(?P<f>she|her|hers|herself))\b",
+# Only subject, possessive and reflexive forms: "him" and "her" after a name are mostly
+# someone else, its object ("Ruiz thanked her").
+_GENDERED_PRONOUN = re.compile(r"\b(?:(?P<m>he|his|himself)|(?P<f>she|herself))\b",
                                re.IGNORECASE)  # fmt: skip
 
+# A name that is an organisation's, whatever its label: an acronym or a word of one
+# ("Democratic National Committee", "DNC") never takes "he" or "she".
+_ORGANISATION_NAME = re.compile(
+    r"^[A-Z.&]{2,}$|\b(?:Committee|Council|Party|Commission|Association|Agency|Department"
+    r"|Ministry|Office|House|Court|Senate|Congress|University|Institute|Center|Centre|Network"
+    r"|News|Times|Post|Journal|Foundation|Union|League|Bank|Group|Company|Corporation|Inc"
+    r"|Administration|Campaign|Service|Board|Program|Programme)\b"
+)
+
 _WORD = re.compile(r"[a-z]+")
+
+# The last word before a pronoun.
+_WORD_BEFORE = re.compile(r"\b([A-Za-z]+)[ ,]*$")
+
+# Words after which a subject pronoun stands for the main clause's subject.
+_SUBORDINATORS = frozenset(
+    [
+        "that",
+        "because",
+        "when",
+        "while",
+        "as",
+        "after",
+        "before",
+        "if",
+        "though",
+        "although",
+        "since",
+        "until",
+        "unless",
+        "once",
+        "whether",
+        "where",
+        "believes",
+        "believed",
+        "thinks",
+        "thought",
+        "hopes",
+        "hoped",
+        "feels",
+        "felt",
+        "knew",
+        "knows",
+    ]
+)
 
 _PRONOUN_GENDER = {"he": "m", "she": "f"}
 _PRONOUN_LABELS = {"he": ("PERSON",), "she": ("PERSON",), "they": ("ORG", "PERSON"),
@@ -48,13 +94,17 @@ _ROLE_WINDOW_BEFORE = 40  # "Foreign Minister Wang Yi": the title before a name
 _ROLE_WINDOW_AFTER = 90  # "Wang Yi, the foreign minister,": the appositive after it
 
 
-def infer_genders(body: str, mentions: MentionIndex) -> dict[str, str]:
+def infer_genders(
+    body: str, mentions: MentionIndex, sentences: SentenceIndex | None = None
+) -> dict[str, str]:
     """Return "m" or "f" for each person the body gives clear evidence for."""
     votes: dict[str, Counter[str]] = {}
     # ORG too: the small model often labels a person ORG ("Trump"); only persons get a
     # gendered pronoun right after them, so the evidence itself tells them apart.
     persons = [m for m in mentions.mentions if m.label in ("PERSON", "ORG")]
     for number, mention in enumerate(persons):
+        if _ORGANISATION_NAME.search(mention.name):
+            continue
         count = votes.setdefault(mention.name, Counter())
         lead = body[max(0, mention.start - 8) : mention.start]
         if _MALE_HONORIFIC.search(lead):
@@ -64,14 +114,36 @@ def infer_genders(body: str, mentions: MentionIndex) -> dict[str, str]:
         stop = min(len(body), mention.end + _GENDER_WINDOW)
         if number + 1 < len(persons):
             stop = min(stop, persons[number + 1].start)
+        if sentences is not None:
+            # The pronoun of the mention's own sentence: in the next, "he" is its subject's.
+            stop = min(stop, max(sentences.bounds(mention.start)[1], mention.end))
         pronoun = _GENDERED_PRONOUN.search(body, mention.end, stop)
-        if pronoun and not mentions.is_quoted(pronoun.start()):
+        if (
+            pronoun
+            and not mentions.is_quoted(pronoun.start())
+            and _refers_back(body, mention.end, pronoun)
+        ):
             count["m" if pronoun.group("m") else "f"] += 1
     genders: dict[str, str] = {}
     for name, count in votes.items():
         if count["m"] != count["f"]:
             genders[name] = "m" if count["m"] > count["f"] else "f"
     return genders
+
+
+def _refers_back(body: str, mention_end: int, pronoun: re.Match[str]) -> bool:
+    """Tell whether a pronoun after a mention stands for it: a possessive or reflexive
+    ("Ruiz and his team"), or a subject right after a speech verb or a subordinator
+    ("Ruiz said she", "Ruiz left because he"). A subject after "and" or a comma opens a
+    clause of its own, often about someone else ("Ruiz waved, and she left")."""
+    if pronoun.group().lower() not in ("he", "she"):
+        return True
+    word = _WORD_BEFORE.search(body, mention_end, pronoun.start())
+    if word is None:
+        return True
+    if word.group(1).lower() in _SUBORDINATORS or word.group(1).lower() in lexicon().forms:
+        return True
+    return not (word.group(1).lower() in ("and", "but", "or") or "," in word.group())
 
 
 def role_holders(body: str, mentions: MentionIndex) -> dict[str, list[IndexedMention]]:
@@ -104,19 +176,26 @@ class Coreference:
     @cached_property
     def genders(self) -> dict[str, str]:
         """Each person's gender, read when first needed (after quoted text is known)."""
-        return infer_genders(self.body, self.mentions)
+        return infer_genders(self.body, self.mentions, self.sentences)
 
     @cached_property
     def roles(self) -> dict[str, list[IndexedMention]]:
         """The persons holding each role noun."""
         return role_holders(self.body, self.mentions)
 
+    def in_object_position(self, position: int) -> bool:
+        """Tell whether a name at position follows an object marker ("told Choe", "with")."""
+        line_start = self.body.rfind("\n", 0, position) + 1
+        return bool(_OBJECT_MARKER.search(self.body[max(line_start, position - 30) : position]))
+
     def is_subject_like(self, mention: IndexedMention) -> bool:
         """Tell whether a mention reads as a clause's subject, not an object or possessor."""
         line_start = self.body.rfind("\n", 0, mention.start) + 1
         lead = self.body[max(line_start, mention.start - 30) : mention.start]
-        return not _OBJECT_MARKER.search(lead) and not POSSESSIVE_AFTER.match(
-            self.body, mention.end
+        return not (
+            _OBJECT_MARKER.search(lead)
+            or POSSESSIVE_AFTER.match(self.body, mention.end)
+            or lexicon().before_role.match(self.body, mention.end)
         )
 
     def pronoun(self, pronoun: str, position: int) -> str | None:
@@ -147,6 +226,8 @@ class Coreference:
         known = self.genders.get(mention.name)
         if gender is None:
             return mention.label in labels
+        if _ORGANISATION_NAME.search(mention.name):
+            return False
         if known is not None:
             return known == gender and mention.label in (*labels, "ORG", "GPE", "NORP")
         return mention.label in labels

@@ -26,8 +26,18 @@ class CueLexicon:
     role: re.Pattern[str]  # "the (foreign) minister": a person named by role; group "noun"
     description: re.Pattern[str]  # "the (Chinese) ministry": an organisation; group "noun"
     spokesperson: re.Pattern[str]  # "a company spokesperson"; group "noun"
+    forms: frozenset[str]  # every single-word speech verb form ("said", "tweeted")
+    before_role: re.Pattern[str]  # " campaign spokesman Ana": a name that only modifies a role
     generic_org_nouns: frozenset[str]
     role_nouns: tuple[str, ...]  # every role noun, for finding who holds a role
+
+
+# Verbs that can stand between a subject and a role ("met minister Wang"): then the name
+# before is the subject, not a modifier of the role.
+_NOT_MODIFIERS = (
+    "met|meets|named|names|appointed|appoints|hired|fired|replaced|replaces|joined|joins"
+    "|beat|beats|defeated|thanked|thanks|sacked|backed|backs|and|or|with|to|for|of|as"
+)
 
 
 def _alternation(words: list[str]) -> str:
@@ -61,6 +71,11 @@ def compile_lexicon(table: dict[str, Any]) -> CueLexicon:
         spokesperson=re.compile(
             rf"\b(?:[Aa]n?|[Tt]he|[Ii]ts)[ ](?P<noun>{_alternation(orgs)})[ ]"
             r"(?:spokes(?:man|woman|person)|official|representative|source)\b"
+        ),
+        forms=frozenset(f.lower() for f in forms if " " not in f),
+        before_role=re.compile(
+            rf"[ ](?:(?!(?:{_alternation(forms)}|{_NOT_MODIFIERS})\b)[a-z][\w-]*[ ]){{0,2}}?"
+            rf"(?:{_alternation(roles)})[ ]+(?=[A-Z])"
         ),
         generic_org_nouns=frozenset(table["organisations"]["generic"]),
         role_nouns=tuple(roles),

@@ -90,6 +90,23 @@ _ORGANISATION_WORDS = word_set("names", "organisation_words")
 # Countries: a name on the list is a place, whatever one mention's label.
 _COUNTRIES = frozenset(name.casefold() for name in word_set("names", "countries"))
 
+# Words that end a street's or a site's name ("Mill Road"): such a name is a place.
+_PLACE_WORDS = word_set("names", "place_words")
+
+# Common nouns that head a results line in Title Case ("Men's 500m").
+_COMMON_NOUNS = word_set("names", "common_nouns")
+
+# A Title-Case headline verb the model takes into a name: "Obama Says", "Ruiz Warns".
+_TITLE_CASE_CUE = re.compile(
+    r"[ ]+(?:Says|Said|Tells|Told|Warns|Warned|Adds|Added|Asks|Urges|Vows|Claims|Calls)$"
+)
+
+# A lowercase word of the text: the common-noun forms of capitalised words ("men").
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
+
+# The definite article right before a mention: "the Herald" names a thing, not a person.
+_ARTICLE_BEFORE = re.compile(r"\b[Tt]he[ ]+$")
+
 # A speech verb right after a name, its subject: "Okonkwo said", "Ruiz, 54, told".
 _SPEECH_AFTER = re.compile(
     r"^(?:[ ]*,[ ]*\d{1,3}[ ]*,)?[ ]+(?:said|says|told|added|asked|insisted|explained|replied"
@@ -222,9 +239,57 @@ def doc_mentions(doc: Doc, text: str) -> list[RawMention]:
                 numbers = _TRAILING_NUMBERS.search(text, start, stop)
                 stop = numbers.start() if numbers and numbers.start() > start else stop
                 stop = before_open_bracket(text, start, stop)
+            if ent.label_ in ("PERSON", "ORG"):
+                start, stop = without_title_words(text, start, stop)
             if 0 < stop - start <= MAX_NAME_CHARS and any(ch.isalpha() for ch in text[start:stop]):
                 mentions.append(RawMention(start, stop, text[start:stop], ent.label_))
-    return mentions
+    return without_common_nouns(text, mentions)
+
+
+def without_title_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Cut a leading title ("Representative Ana Ruiz") and a Title-Case verb the model read as
+    part of the name ("Ruiz Says") off a name span."""
+    cue = _TITLE_CASE_CUE.search(text, start, end)
+    if cue and cue.start() > start:
+        end = cue.start()
+    first = text.find(" ", start, end)
+    if first > 0 and text[start:first].rstrip(".") in _TITLES and text.count(" ", first, end) >= 1:
+        start = first + 1  # only when a name of two or more words is left
+    return start, end
+
+
+def without_common_nouns(text: str, mentions: list[RawMention]) -> list[RawMention]:
+    """Drop one-word mentions that are a common noun capitalised at the start of a sentence or
+    line ("Men's results", "Swabs taken ..."): the text also uses the word in lower case,
+    or it is a plural the model gave a group or organisation label."""
+    openers = [
+        m for m in mentions if " " not in m.text and len(m.text) > 1 and m.text[1:].islower()
+    ]
+    if not openers:
+        return mentions
+    lower = set(_LOWER_WORD.findall(text))
+    drop = {
+        m
+        for m in openers
+        if _SENTENCE_OPENING.search(text, max(0, m.start - 4), m.start)
+        and (
+            m.text.lower() in lower
+            or (
+                m.label in ("NORP", "ORG") and m.text.endswith("s") and m.text[:-1].lower() in lower
+            )
+        )
+    }
+    drop = {m for m in drop if not _capitalised_inside_sentence(text, m.text)}
+    drop |= {m for m in openers if m.text in _COMMON_NOUNS}
+    return [m for m in mentions if m not in drop]
+
+
+def _capitalised_inside_sentence(text: str, word: str) -> bool:
+    """Tell whether text capitalises word somewhere other than a sentence's start (a name)."""
+    for match in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+        if not _SENTENCE_OPENING.search(text, max(0, match.start() - 4), match.start()):
+            return True
+    return False
 
 
 def before_open_bracket(text: str, start: int, end: int) -> int:
@@ -363,7 +428,9 @@ def decide_label(mentions: Sequence[RawMention], text: str = "") -> str:
     labels = {m.label for m in mentions}
     if name.casefold() in _COUNTRIES and labels & _COUNTRY_LABELS:
         return "GPE"
-    if could_be_person(name):
+    if "PERSON" in labels and name.split()[-1] in _PLACE_WORDS and len(name.split()) > 1:
+        return "FAC"
+    if could_be_person(name) and not _after_article(mentions, text):
         full_person = any(m.label == "PERSON" and len(m.text.split()) > 1 for m in mentions)
         evidence = bool(text) and any(person_evidence(m, text) for m in mentions)
         if ("PERSON" in labels and (full_person or evidence)) or (
@@ -372,7 +439,16 @@ def decide_label(mentions: Sequence[RawMention], text: str = "") -> str:
             return "PERSON"
         if labels == {"PERSON"} and " " not in name and not evidence and _placed(mentions, text):
             return "GPE"
-    return majority_label(mentions)
+    label = majority_label(mentions)
+    return "ORG" if label == "PERSON" and _after_article(mentions, text) else label
+
+
+def _after_article(mentions: Sequence[RawMention], text: str) -> bool:
+    """Tell whether every mention follows "the" ("told the Herald"): a person's name never does,
+    so the name is the thing's (a paper, a ship), whatever one mention's label."""
+    return bool(text) and all(
+        _ARTICLE_BEFORE.search(text, max(0, m.start - 5), m.start) for m in mentions
+    )
 
 
 def _placed(mentions: Sequence[RawMention], text: str) -> bool:
@@ -483,7 +559,12 @@ def defined_acronyms(groups: Sequence[Sequence[RawMention]], text: str) -> dict[
     for index, group in enumerate(groups):
         for mention in group:
             match = _PAREN_ACRONYM.match(text, mention.end)
-            if match and len(mention.text.split()) > 1 and _ACRONYM_LIKE.fullmatch(match.group(1)):
+            if (
+                match
+                and len(mention.text.split()) > 1
+                and mention.label != "PERSON"
+                and _ACRONYM_LIKE.fullmatch(match.group(1))
+            ):
                 defined.setdefault(match.group(1), index)
     return defined
 
@@ -495,7 +576,12 @@ def add_defined_acronyms(text: str, mentions: Sequence[RawMention]) -> list[RawM
     taken = sorted((m.start, m.end) for m in mentions)
     for mention in mentions:
         match = _PAREN_ACRONYM.match(text, mention.end)
-        if not match or len(mention.text.split()) < 2 or not _ACRONYM_LIKE.fullmatch(match[1]):
+        if (
+            not match
+            or len(mention.text.split()) < 2
+            or mention.label == "PERSON"  # "Ana Ruiz (CHI)": a country code, not her acronym
+            or not _ACRONYM_LIKE.fullmatch(match[1])
+        ):
             continue
         for use in re.finditer(rf"(?<![\w-]){re.escape(match[1])}(?![\w-])", text):
             if not _overlaps(taken, use.start(), use.end()):

@@ -13,10 +13,10 @@ from streams.nlp.cues import lexicon
 from streams.nlp.quote_marks import count_words, trim
 from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
-    PASSIVE,
     Document,
     appositive_speaker,
     inverted_speaker,
+    is_passive,
     subject_start_of,
 )
 
@@ -55,6 +55,22 @@ _THAT = re.compile(r"\bthat\b")
 # the plan was a fantasy that would ...").
 _FINITE_VERB = re.compile(
     r"\b(?:is|was|are|were|has|had|have|will|would|could|should|can|may|might|must|did|does)\b"
+)
+
+# A name and what it is, and nothing else: the source after an inverted cue ("said Ana
+# Ruiz, an economist at the Halden Institute"), not a clause.
+_NAMED_SOURCE = re.compile(
+    r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov)\.?[ ])?[A-Z][\w'’.-]*(?:[ ][A-Z][\w'’.-]*){0,3}"
+    r"(?:[ ]*[.,;]?[ ]*['’\"”]*$|,[ ]+(?:an?|the|who|one|its|his|her)\b"
+    r"(?![^,.]*\b(?:is|was|are|were|has|had|have|will|would|could|should|can|may|might|must"
+    r"|did|does)\b))"
+)
+
+# What a source is, after its name: "an economist at X", with no verb of its own before the
+# sentence or clause ends.
+_APPOSITIVE = re.compile(
+    r"(?:an?|the|who|one|its|his|her)\b(?![^,.]*\b(?:is|was|are|were|has|had|have|will|would"
+    r"|could|should|can|may|might|must|did|does)\b)"
 )
 
 # ", according to ..." closing a reported clause.
@@ -96,6 +112,8 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     stop = _strip_end_punctuation(body, start, stop)
     if body[start : start + 1] in (",", ":", ";") or count_words(body[start:stop]) < 3:
         return None
+    if _NAMED_SOURCE.match(body, start, stop):
+        return None  # '," said Ana Ruiz, an economist at X.': the source, not a clause
     return start, stop
 
 
@@ -134,7 +152,7 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
     start, end = sentence
     for cue in lexicon().cue.finditer(body, start, end):
         left = body[start : cue.start()]
-        if PASSIVE.search(left) or _UNREALISED.search(left):
+        if is_passive(left, cue) or _UNREALISED.search(left):
             continue
         text = cue.group()
         if text.lower() == "according to":
@@ -142,6 +160,7 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         if text.lower() in lexicon().speaker_after:
             continue
         comma = left.rfind(",")
+        bare_cue = not left[comma + 1 :].strip(" '’\"”")  # "C, said X": nothing before the cue
         subject_start = subject_start_of(body, start, cue.start())
         clause = reported_clause(body, cue, end)
         if clause is not None and subject_start is not None:
@@ -160,6 +179,8 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
             clause = _longer_part_around(body, clause, cue.end(), end)
             if count_words(body[clause[0] : clause[1]]) >= 3:
                 speaker = appositive_speaker(doc, start + comma + 1, cue.start())
+                if speaker is None and bare_cue:
+                    speaker = inverted_speaker(doc, cue.end(), end)  # "C, said Ana Ruiz."
                 return _indirect(body, clause, speaker, text)
     return None
 
@@ -174,6 +195,8 @@ def _longer_part_around(
     after = trim(body, comma + 1, end)
     after = (after[0], _strip_end_punctuation(body, after[0], after[1]))
     longer = count_words(body[after[0] : after[1]]) > count_words(body[before[0] : before[1]])
+    if _APPOSITIVE.match(body, after[0], after[1]):
+        return before  # "A, said Ana Ruiz, an economist at X.": B says who she is
     return after if longer and not _NOT_A_CLAUSE.match(body, after[0], after[1]) else before
 
 

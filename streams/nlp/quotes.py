@@ -31,10 +31,10 @@ from streams.nlp.quote_marks import (
 )
 from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
-    PASSIVE,
     Document,
     attribute,
     head_speaker,
+    is_passive,
 )
 
 __all__ = ["add_quotes", "extract_quotes", "fallback_sentences"]
@@ -47,6 +47,15 @@ _NAMING_CHARS = 60  # how far before a fragment a naming cue ("called") is looke
 
 # A dash right after a closing mark: the sign-off of a roundup quote ('" ― Ana Ruiz').
 _DASH_SIGN_OFF = re.compile(r"[ \u00a0]*[―—–-]{1,2}[ \u00a0]*")
+
+# A name and a comma right after a closing mark: an appositive subject ('," Ana Ruiz, the ...').
+_APPOSITIVE_SUBJECT = re.compile(r"[,.!?'’\"” ]*[A-Z][\w.'’-]*(?:[ ][A-Z][\w.'’-]*){0,3},[ ]")
+
+# A subordinator opening the words after a closing mark: '," when Vik asked'.
+_SUBORDINATE = re.compile(r"[,.!?'’\"” ]*(?:when|after|before|while|because|as|if|until|since)\b")
+
+# What joins listed fragments: '"A" and "B"', '"A", "B" or "C"'.
+_LIST_JOIN = re.compile(r"[ ]*(?:,[ ]*)?(?:(?:and|or)[ ]+)?")
 
 # A speaker label opening a transcript line inside the marks: "RUIZ: We will ...".
 _TRANSCRIPT_LABEL = re.compile(r"(?P<label>[A-Z][A-Z.'’ -]{1,30}[A-Z.]):[ ]")
@@ -74,10 +83,15 @@ def attribution_after(doc: Document, segment: Segment, limit: int) -> Attributio
             return None
         start, end = next_start, next_end
     first: Attribution | None = None
+    longest = MAX_SUBJECT_WORDS
+    if _APPOSITIVE_SUBJECT.match(body, start, end) and doc.mentions.is_mention_at(
+        _skip_space(body, _skip_marks(body, start), end)
+    ):
+        longest = 2 * MAX_SUBJECT_WORDS  # '," Ana Ruiz, the mayor of X, one of ..., said'
     for cue in lexicon().cue.finditer(body, start, end):
         left = body[start : cue.start()]
-        if count_words(left) > MAX_SUBJECT_WORDS or PASSIVE.search(left):
-            break
+        if count_words(left) > longest or is_passive(left, cue) or _SUBORDINATE.match(left):
+            break  # '," when Vik blasted him': a clause of its own, not the attribution
         attribution = attribute(doc, start, cue, end)
         if attribution.speaker is not None:
             return attribution
@@ -94,11 +108,16 @@ def attribution_before(doc: Document, segment: Segment, floor: int) -> Attributi
     sentence_start = doc.sentences.bounds(segment.open)[0]
     start = max(floor, sentence_start, segment.open - _CONTEXT_CHARS)
     cues = list(lexicon().cue.finditer(body, start, segment.open))
+    first: Attribution | None = None
     for cue in reversed(cues):
-        if PASSIVE.search(body[start : cue.start()]):
+        if is_passive(body[start : cue.start()], cue):
             continue
-        return attribute(doc, start, cue, segment.open)
-    return label_attribution(doc, start, segment.open)
+        attribution = attribute(doc, start, cue, segment.open)
+        if attribution.speaker is not None:
+            return attribution
+        # 'X told a woman who suggested that "..."': the nearer cue has no source; read back
+        first = first or attribution
+    return first or label_attribution(doc, start, segment.open)
 
 
 def label_attribution(doc: Document, start: int, end: int) -> Attribution | None:
@@ -123,6 +142,12 @@ def transcript_attribution(doc: Document, segment: Segment) -> Attribution | Non
 def _line_end(body: str, start: int, limit: int) -> int:
     newline = body.find("\n", start, limit)
     return newline if newline >= 0 else limit
+
+
+def _skip_marks(body: str, position: int) -> int:
+    while position < len(body) and body[position] in ",.!?'’\"”":
+        position += 1
+    return position
 
 
 def _skip_space(body: str, position: int, limit: int) -> int:
@@ -216,6 +241,8 @@ def is_speech(doc: Document, segment: Segment) -> bool:
     if count_words(text) >= MIN_QUOTE_WORDS:
         return True
     attribution = segment.attribution
+    if attribution is not None and attribution.speaker is None and _reported_before(doc, segment):
+        return True  # 'Police say they have "enough officers"': a source, if not a named one
     if attribution is None or attribution.speaker is None or attribution.cue in ("―", ":"):
         return False
     sentence_start = doc.sentences.bounds(segment.open)[0]
@@ -223,6 +250,24 @@ def is_speech(doc: Document, segment: Segment) -> bool:
         c.group() == attribution.cue
         for c in lexicon().cue.finditer(doc.body, sentence_start, segment.open)
     )
+
+
+def _reported_before(doc: Document, segment: Segment) -> bool:
+    """Tell whether a reporting cue of the fragment's own sentence, with a subject before it,
+    introduces the clause the fragment sits in ('the board said it was "a mistake"')."""
+    attribution = segment.attribution
+    sentence_start = doc.sentences.bounds(segment.open)[0]
+    for cue in lexicon().cue.finditer(doc.body, sentence_start, segment.open):
+        left = doc.body[sentence_start : cue.start()]
+        if (
+            attribution is not None
+            and cue.group() == attribution.cue
+            and cue.group() in lexicon().reporting
+            and left.strip()
+            and not is_passive(left, cue)
+        ):
+            return True
+    return False
 
 
 def _cue_follows(doc: Document, segment: Segment) -> bool:
@@ -249,6 +294,14 @@ def _named_by_cue(doc: Document, segment: Segment) -> bool:
     )
 
 
+def _listed_after(body: str, previous: Segment | None, segment: Segment) -> bool:
+    """Tell whether a fragment is listed right after a fragment taken as speech: 'called him
+    "A" and "B"' makes both speech."""
+    if previous is None or previous.close is None or previous.paragraph != segment.paragraph:
+        return False
+    return _LIST_JOIN.fullmatch(body, previous.close + 1, segment.open) is not None
+
+
 def direct_quotes(doc: Document) -> list[Quote]:
     """Return the quotes between quote marks that are speech, attributed."""
     paragraphs = paragraph_spans(doc.body)
@@ -256,9 +309,12 @@ def direct_quotes(doc: Document) -> list[Quote]:
     doc.mentions.set_quoted([(s.open, s.close if s.close is not None else s.end) for s in segments])
     attribute_segments(doc, segments, paragraphs)
     quotes: list[Quote] = []
+    previous: Segment | None = None
     for segment in segments:
-        if not is_speech(doc, segment):
+        if not (is_speech(doc, segment) or _listed_after(doc.body, previous, segment)):
+            previous = None
             continue
+        previous = segment
         attribution = segment.attribution
         quotes.append(
             Quote(

@@ -15,6 +15,7 @@ from streams.nlp.coref import POSSESSIVE_AFTER, Coreference
 from streams.nlp.cues import lexicon
 from streams.nlp.mentions import SPEAKER_LABELS, MentionIndex
 from streams.nlp.quote_marks import ABBREVIATION, Attribution, SentenceIndex, count_words
+from streams.nlp.vocabulary import word_set
 
 # Subject pronouns that can stand for a speaker.
 _PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
@@ -25,6 +26,15 @@ _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]+\b")
 # Two to four capitalised words: a label that is only a name ("Ana Ruiz" before a colon).
 _NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*){1,3}")
 
+# Titles that can open a subject before a name the model missed ("Sen. Ana Ruiz, ...").
+_HEAD_TITLES = word_set("names", "titles")
+
+# Sovereign states: the one kind of place that speaks ("Norway said").
+_COUNTRIES = frozenset(n.casefold() for n in word_set("names", "countries"))
+
+# Nothing but space or an adverb between a bare subject and its cue.
+_BARE_SUBJECT_GAP = re.compile(r"[ ]+(?:(?:also|again|later|then|\w+ly)[ ]+)?")
+
 # Where an appositive opens after a subject's head: a comma or a spaced dash.
 _APPOSITIVE_BREAK = re.compile(r",|[ ](?:--|—|–|―)[ ]")
 
@@ -33,6 +43,12 @@ _IN_BRACKETS = re.compile(r"\([^()]*$")
 
 # How strongly a mention's label suggests a speaker (lower is stronger).
 _LABEL_RANK = {"PERSON": 0, "ORG": 1, "GPE": 2, "NORP": 2, "LOC": 2, "FAC": 2}
+
+# An adverb alone between an appositive and its cue: ", forcefully told".
+_ADVERB_ONLY = re.compile(r"[ ]*(?:[a-z]+ly|also|then|later|again|once)[ ]*")
+
+# A participle cue after a comma: the clause before it has the subject ("..., saying").
+_PARTICIPLE_AFTER_CLAUSE = re.compile(r",[ ]+\w+ing$")
 
 # A passive before a cue: "was told", "has been asked" (no speaker is reporting).
 PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
@@ -81,10 +97,11 @@ def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
         if (
             body[mention.end : mention.end + 1] == "-"
             or POSSESSIVE_AFTER.match(body, mention.end)
+            or cues.before_role.match(body, mention.end)
             or _IN_BRACKETS.search(body, max(0, mention.start - 8), mention.start)
         ):
             # A modifier, not a speaker: "a Washington-based expert", "Kim's lawyer",
-            # "Ana Ruiz (D-Halden)".
+            # "Ana Ruiz (D-Halden)", "Veltra press officer Ana Ruiz".
             continue
         rank, speaker = _LABEL_RANK[mention.label], mention.name
         # A plural group speaks ("Republicans said"); "Republican" is only a modifier.
@@ -125,12 +142,32 @@ def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
     return found
 
 
+def is_passive(left: str, cue: re.Match[str]) -> bool:
+    """Tell whether a cue is passive ("was told"): a form of "be" before a cue that is not a
+    progressive ("is describing" is the subject speaking)."""
+    return PASSIVE.search(left) is not None and not cue.group().endswith("ing")
+
+
 def subject_speaker(doc: Document, start: int, cue_start: int) -> str | None:
     """Return the speaker named before a cue ("Wang said"): best rank, then nearest the cue."""
     candidates = speaker_candidates(doc, start, cue_start)
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (c.rank, cue_start - c.end)).speaker
+    best = min(candidates, key=lambda c: (c.rank, cue_start - c.end))
+    return best.speaker if best.speaker is not None else country_subject(doc, start, cue_start)
+
+
+def country_subject(doc: Document, start: int, cue_start: int) -> str | None:
+    """Return the country that is the cue's bare subject ("Norway insisted"): a state
+    speaks through its government. Only right before the cue; a place elsewhere never speaks."""
+    for mention in doc.mentions.within(start, cue_start):
+        if (
+            mention.name.casefold() in _COUNTRIES
+            and _BARE_SUBJECT_GAP.fullmatch(doc.body, mention.end, cue_start)
+            and not doc.coref.in_object_position(mention.start)
+        ):
+            return mention.name
+    return None
 
 
 def inverted_speaker(doc: Document, cue_end: int, end: int) -> str | None:
@@ -165,7 +202,23 @@ def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:
         ]
         if head:
             return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
+        name = _unlisted_name(doc.body, start, comma)
+        if name is not None:
+            return name  # "Ana Ruiz, an adviser to the Veltra board, said": the model missed her
     return subject_speaker(doc, start, cue_start)
+
+
+def _unlisted_name(body: str, start: int, end: int) -> str | None:
+    """Return the subject head [start, end) as a name when it is only a name the model did not
+    tag: two to four capitalised words, an optional title before them, nothing else."""
+    head = body[start:end].strip()
+    words = head.split()
+    if words and words[0].rstrip(".") in _HEAD_TITLES:
+        words = words[1:]
+    name = " ".join(words)
+    if 2 <= len(words) <= 4 and _NAME_RUN.fullmatch(name) and not name.isupper():
+        return name
+    return None
 
 
 def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
@@ -180,7 +233,8 @@ def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
         return start
     comma = left.rfind(",")
     subject = left[comma + 1 :]
-    if not subject.strip():
+    if not subject.strip() or _ADVERB_ONLY.fullmatch(subject):
+        # "Ana Ruiz, the mayor, (forcefully) said": the subject is before the appositive
         return start if comma > 0 and count_words(left) <= 2 * MAX_SUBJECT_WORDS else None
     return start + comma + 1 if count_words(subject) <= MAX_SUBJECT_WORDS else None
 
@@ -191,12 +245,28 @@ def attribute(doc: Document, start: int, cue: re.Match[str], end: int) -> Attrib
     if text.lower() in lexicon().speaker_after:
         return Attribution(text, inverted_speaker(doc, cue.end(), end))
     subject_start = subject_start_of(doc.body, start, cue.start())
-    speaker = appositive_speaker(
+    speaker = None
+    if _PARTICIPLE_AFTER_CLAUSE.search(doc.body, start, cue.end()):
+        speaker = clause_subject(doc, start, cue.start())
+    speaker = speaker or appositive_speaker(
         doc, start if subject_start is None else subject_start, cue.start()
     )
     if speaker is None and not doc.body[start : cue.start()].strip(" ,"):
         speaker = inverted_speaker(doc, cue.end(), end)
     return Attribution(text, speaker)
+
+
+def clause_subject(doc: Document, start: int, cue_start: int) -> str | None:
+    """Return the subject of the clause a participle cue hangs from: "Ruiz attacked Vik for
+    it, saying ..." is Ruiz. The first person or organisation of the clause in subject
+    position speaks; one after "told", "for" or "with" is its object."""
+    comma = doc.body.rfind(",", start, cue_start)
+    for candidate in sorted(speaker_candidates(doc, start, comma), key=lambda c: c.start):
+        if candidate.speaker is None or candidate.rank > 1:
+            continue
+        if not doc.coref.in_object_position(candidate.start):
+            return candidate.speaker
+    return None
 
 
 def head_speaker(doc: Document, start: int, end: int) -> str | None:

@@ -367,3 +367,43 @@ def test_a_lone_word_tagged_person_in_a_place_position_is_a_place(blank: Languag
     text = "The ministry will install sensors upstream of Niamey and in Dosso, Kamau said."
     ents = [("Niamey", "PERSON"), ("Dosso", "PERSON"), ("Kamau", "PERSON")]
     assert entity_labels(blank, text, ents) == {"Niamey": "GPE", "Dosso": "GPE", "Kamau": "PERSON"}
+
+
+def test_a_street_the_model_tags_as_a_person_is_a_place(blank: Language) -> None:
+    text = "The council will close Ferngate Road to lorries. Shops on Ferngate Road objected."
+    ents = [("Ferngate Road", "PERSON"), ("Ferngate Road", "PERSON")]
+    assert entity_labels(blank, text, ents) == {"Ferngate Road": "FAC"}
+
+
+def test_a_name_always_after_the_is_not_a_person(blank: Language) -> None:
+    text = "Otto Brenn told the Clarion that the pool would reopen in May."
+    ents = [("Otto Brenn", "PERSON"), ("Clarion", "PERSON")]
+    assert entity_labels(blank, text, ents) == {"Otto Brenn": "PERSON", "Clarion": "ORG"}
+
+
+def test_a_capitalised_common_noun_opening_a_line_is_no_entity(blank: Language) -> None:
+    text = "Women's 1,500m final:\n\nTessa Moor won. The women ran in heavy rain."
+    ents = [("Women", "ORG"), ("Tessa Moor", "PERSON")]
+    assert entity_labels(blank, text, ents) == {"Tessa Moor": "PERSON"}
+
+
+def test_a_word_capitalised_only_at_sentence_starts_and_used_in_lower_case_is_dropped(
+    blank: Language,
+) -> None:
+    text = "Nurses took samples from every ward. Samples showed no trace of the bug in the samples."
+    ents = [("Samples", "NORP")]
+    assert entity_labels(blank, text, ents) == {}
+
+
+def test_a_country_code_in_brackets_is_not_a_persons_acronym(blank: Language) -> None:
+    text = "1. Ilka Varga (HUN) 38.10\n\n2. Mara Sauer (GER) 38.40\n\nVarga won again."
+    ents = [("Ilka Varga", "PERSON"), ("Mara Sauer", "PERSON")]
+    doc = make_doc(blank, text, ents)
+    aliases = {e.name: e.aliases for e in extract_entities(doc, text)}
+    assert "HUN" not in aliases["Ilka Varga"]
+
+
+def test_a_title_and_a_title_case_verb_are_not_part_of_the_name(blank: Language) -> None:
+    text = "Minister Halvar Dunn Says Ferries Will Run\n\nRepresentative Joan Pell voted no."
+    ents = [("Halvar Dunn Says", "PERSON"), ("Representative Joan Pell", "PERSON")]
+    assert entity_labels(blank, text, ents) == {"Halvar Dunn": "PERSON", "Joan Pell": "PERSON"}

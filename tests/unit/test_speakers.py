@@ -187,3 +187,149 @@ def test_a_plural_group_speaks_and_its_adjective_does_not() -> None:
         entity(body, "Oda Lie", "PERSON"),
     )
     assert indirect(found) == [("the levy was too low", "Greens"), ("it was fair", "Oda Lie")]
+
+
+def test_a_name_that_only_modifies_a_role_before_the_speaker_does_not_speak() -> None:
+    body = (
+        "Dunmore campaign spokesman Kit Alder told reporters on Friday that the rally was "
+        'moved. "We have no exact date yet," he said.'
+    )
+    found = quotes(
+        body, entity(body, "Dunmore", "PERSON"), entity(body, "Kit Alder", "PERSON", "Alder")
+    )
+    assert direct(found) == [("We have no exact date yet", "Kit Alder")]
+
+
+def test_a_subject_the_model_missed_is_still_the_speaker_before_its_appositive() -> None:
+    body = 'Lise Orvik, a senior adviser to the Dunmore campaign, called it "a wake-up call."'
+    found = quotes(body, entity(body, "Dunmore", "PERSON"))
+    assert direct(found) == [("a wake-up call.", "Lise Orvik")]
+
+
+def test_a_verb_of_blame_credits_the_fragment_after_it() -> None:
+    body = 'Mayor Ines Calder condemned the closure as "reckless" on Tuesday.'
+    found = quotes(body, entity(body, "Ines Calder", "PERSON"))
+    assert direct(found) == [("reckless", "Ines Calder")]
+
+
+def test_the_source_after_an_inverted_cue_speaks_and_its_appositive_is_no_clause() -> None:
+    body = (
+        "''The levy is fair to every household,'' said Bo Lindqvist, an economist at the "
+        "Harrow Institute. ''It will not last.''"
+    )
+    found = quotes(body, entity(body, "Bo Lindqvist", "PERSON"))
+    assert indirect(found) == [("''The levy is fair to every household", "Bo Lindqvist")]
+
+
+def test_he_never_stands_for_a_committee_even_one_a_pronoun_follows() -> None:
+    body = (
+        "Olav Strand, who once chaired the Harbour Rules Committee, said he expects a vote. "
+        "The rules let the Harbour Rules Committee name a new board.\n\n"
+        '"You would be a fool not to prepare," he said.'
+    )
+    found = quotes(
+        body,
+        entity(body, "Olav Strand", "PERSON", "Strand"),
+        entity(body, "Harbour Rules Committee", "ORG"),
+    )
+    assert direct(found) == [("You would be a fool not to prepare", "Olav Strand")]
+
+
+def test_an_object_pronoun_after_a_name_does_not_give_that_name_a_gender() -> None:
+    body = (
+        "Mrs. Petra Holm met Mr. Arne Vik at the dock. Vik thanked her twice.\n\n"
+        '"It was a fair deal," she said.'
+    )
+    found = quotes(
+        body,
+        entity(body, "Petra Holm", "PERSON", "Holm"),
+        entity(body, "Arne Vik", "PERSON", "Vik"),
+    )
+    assert direct(found) == [("It was a fair deal", "Petra Holm")]
+
+
+def test_a_speaker_with_two_appositives_after_the_quote_is_still_found() -> None:
+    body = (
+        '"It is an invasion of the state domain," Halla Berget, the attorney general of '
+        "Norland, one of the states suing the agency, said at an event this month."
+    )
+    found = quotes(body, entity(body, "Halla Berget", "PERSON"), entity(body, "Norland", "GPE"))
+    assert direct(found) == [("It is an invasion of the state domain", "Halla Berget")]
+
+
+def test_a_nearer_cue_without_a_source_passes_the_quote_to_the_one_before() -> None:
+    body = (
+        "Ivo Marsh, the head of the Civic League, forcefully told a student who suggested "
+        'otherwise that "this is not the first generation to be frustrated."'
+    )
+    found = quotes(body, entity(body, "Ivo Marsh", "PERSON"), entity(body, "Civic League", "ORG"))
+    assert direct(found) == [("this is not the first generation to be frustrated.", "Ivo Marsh")]
+
+
+def test_an_uncommon_cue_of_comparison_credits_its_fragment() -> None:
+    body = 'Tove Lind compared Ruiz to a coach who is "working the referees" at every game.'
+    found = quotes(body, entity(body, "Tove Lind", "PERSON"))
+    assert direct(found) == [("working the referees", "Tove Lind")]
+
+
+def test_a_participle_cue_after_a_clause_credits_the_clause_subject_not_its_object() -> None:
+    body = (
+        "During a speech on Friday, Halvor Dunn attacked Mira Sol for her support of the "
+        'war, saying, "She is reckless and unstable."'
+    )
+    found = quotes(body, entity(body, "Halvor Dunn", "PERSON"), entity(body, "Mira Sol", "PERSON"))
+    assert direct(found) == [("She is reckless and unstable.", "Halvor Dunn")]
+
+
+def test_a_when_clause_after_the_quote_is_not_its_attribution() -> None:
+    body = (
+        'The ad ends with footage of Dunn saying, "That makes me smart," when Mira Sol '
+        "blasted him for not paying tax."
+    )
+    found = quotes(body, entity(body, "Dunn", "PERSON"), entity(body, "Mira Sol", "PERSON"))
+    assert direct(found) == [("That makes me smart", "Dunn")]
+
+
+def test_a_country_that_is_the_bare_subject_of_a_cue_speaks_for_its_government() -> None:
+    body = 'Norway insisted the North must "stop its dangerous escapades" at once.'
+    found = quotes(body, entity(body, "Norway", "GPE"))
+    assert direct(found) == [("stop its dangerous escapades", "Norway")]
+
+
+def test_a_country_that_only_places_the_subject_never_speaks() -> None:
+    body = 'Talks in Norway broke down, officials said. "We will try again," one said.'
+    found = quotes(body, entity(body, "Norway", "GPE"))
+    assert direct(found) == [("We will try again", None)]
+
+
+def test_a_fragment_listed_after_a_credited_one_is_speech_too() -> None:
+    body = 'Halvor Dunn called the pageant winner "Miss Piggy" and "Miss Housekeeping" at once.'
+    found = quotes(body, entity(body, "Halvor Dunn", "PERSON"))
+    assert direct(found) == [("Miss Piggy", "Halvor Dunn"), ("Miss Housekeeping", "Halvor Dunn")]
+
+
+def test_a_listed_title_without_a_cue_stays_a_title() -> None:
+    body = 'The festival showed "Red Harbour" and "Blue Coast" on Friday.'
+    assert direct(quotes(body)) == []
+
+
+def test_a_progressive_cue_after_is_is_the_subject_speaking_not_a_passive() -> None:
+    body = 'Mira Sol is describing as "unhinged" a tweet from her rival.'
+    found = quotes(body, entity(body, "Mira Sol", "PERSON"))
+    assert direct(found) == [("unhinged", "Mira Sol")]
+
+
+def test_a_short_fragment_in_a_clause_reported_by_an_unnamed_source_is_speech() -> None:
+    body = 'Police say they have "enough officers" for the match.'
+    assert direct(quotes(body)) == [("enough officers", None)]
+
+
+def test_a_short_fragment_after_a_passive_cue_is_not_speech() -> None:
+    body = 'The plan was said to be "very bold" by nobody in particular.'
+    assert direct(quotes(body)) == []
+
+
+def test_an_inverted_source_after_a_clause_with_commas_speaks() -> None:
+    body = "For some, the losses would outstrip the gains, said Batt, a tax scholar."
+    found = quotes(body, entity(body, "Edda Batt", "PERSON", "Batt"))
+    assert indirect(found) == [("For some, the losses would outstrip the gains", "Edda Batt")]
