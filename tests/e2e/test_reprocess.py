@@ -28,6 +28,7 @@ import pytest
 
 from bench.synthetic import articles
 from schemas import EnrichedArticle
+from streams.agents.pipeline import RULES_VERSION
 from streams.broker.clients import admin_client, producer
 from streams.broker.topics import create_topics
 from streams.config import Settings
@@ -37,6 +38,8 @@ from streams.stages import RAW
 from tests.conftest import REPO, Services
 from tests.e2e.workers import wait_until
 from tests.faults.checks import tally
+
+NEXT_RULES = RULES_VERSION + 1  # the release the rule change of these tests makes
 
 # The runs' sizes; NEWSFLOW_REPROCESS_ARTICLES=2000 runs both on the issue's corpus.
 KILLED_RUN_ARTICLES = int(os.environ.get("NEWSFLOW_REPROCESS_ARTICLES", "300"))
@@ -184,10 +187,10 @@ def test_reprocess_after_a_rules_change_updates_every_changed_article_once(
 
 
 def reprocess_command(services: Services, source: str, *options: str) -> list[str]:
-    """Return the `newsflow reprocess` command run by a release whose rules version is 2."""
+    """Return the `newsflow reprocess` command run by a release with the next rules version."""
     argv = ["reprocess", "--source", source, "--progress", "never", *options]
     code = (
-        "import sys, streams.agents.pipeline as p; p.RULES_VERSION = 2;"
+        f"import sys, streams.agents.pipeline as p; p.RULES_VERSION = {NEXT_RULES};"
         f" from streams.cli import main; sys.exit(main({argv!r}))"
     )
     return [sys.executable, "-c", code]
@@ -253,6 +256,6 @@ def test_a_reprocess_killed_halfway_resumes_and_does_no_article_twice(
     (rules,) = db.execute(
         "SELECT array_agg(DISTINCT rules_version) FROM articles WHERE id = ANY(%s)", (ids,)
     ).fetchone()
-    assert rules == [2]
+    assert rules == [NEXT_RULES]
     result = tally(db, "reprocess-killed", ids)
     assert (result.lost, result.duplicated, result.inconsistent) == (0, 0, 0)
