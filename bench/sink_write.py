@@ -1,20 +1,31 @@
 """Measure the PostgreSQL sink's write path alone: map + write_rows, in this process; rows/s.
 
 `python -m bench.sink_write --database-url URL [--n 4000] [--repeats 3]` enriches 16 articles
-made from the seeds, copies them under new ids, and writes them in batches of
+made from the seeds, copies them under ids no earlier run used, and writes them in batches of
 NEWSFLOW_SINK_BATCH_SIZE through the sink's own mapping and SQL, `--repeats` times; it prints
-each rate and their median. No Kafka, no worker: only what the sink adds on the database side.
-To compare two versions of the sink, run it from each tree in turn (PYTHONPATH=<tree>), each
-against its own database on the same server (docs/performance.md).
+each rate and their median: first the new articles (what a sink draining a topic mostly
+writes), then the same batches again (a replay after a crash: every row is kept as it is).
+No Kafka, no worker: only what the sink adds on the database side.
+
+To compare two versions of the sink in one run, give `--before TREE` (a checkout of the other
+version, e.g. `git archive main | tar -x -C /tmp/before`) and `--before-database-url URL2`
+(another database on the same server): each of `--rounds` rounds runs this script once with
+TREE's code and once with this tree's, in alternating order, each in a fresh process against
+its own database, and the medians of each side are printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import subprocess
+import sys
 import time
+import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 import psycopg
 
@@ -24,6 +35,9 @@ from streams.config import Settings
 from streams.sinks.postgres.migrations import migrate
 from streams.sinks.postgres.rows import article_row
 from streams.sinks.postgres.sink import write_rows
+
+HERE = Path(__file__).resolve()
+RESULT = "sink write path:"
 
 
 async def write_once(url: str, records: Sequence[EnrichedArticle], batch: int) -> float:
@@ -36,24 +50,94 @@ async def write_once(url: str, records: Sequence[EnrichedArticle], batch: int) -
         return len(records) / (time.perf_counter() - started)
 
 
+def measure(url: str, n: int, repeats: int) -> tuple[list[float], list[float]]:
+    """Return the rates of writing new articles, and of writing them again, per repeat."""
+    migrate(url)
+    values = enriched_copies(make_articles(16), "w-", n)
+    batch = Settings().sink_batch_size
+    run = uuid.uuid4().hex[:8]
+    fresh, again = [], []
+    for repeat in range(repeats):
+        records = [
+            EnrichedArticle.model_validate_json(value).model_copy(
+                update={"id": f"w{run}-{repeat}-{i}"}
+            )
+            for i, value in enumerate(values)
+        ]
+        fresh.append(asyncio.run(write_once(url, records, batch)))
+        again.append(asyncio.run(write_once(url, records, batch)))
+    return fresh, again
+
+
+def shown(rates: Sequence[float]) -> str:
+    each = " ".join(f"{rate:,.0f}" for rate in rates)
+    return f"{each} rows/s, median {statistics.median(rates):,.0f}"
+
+
+def one_side(tree: Path | None, url: str, n: int, repeats: int) -> tuple[list[float], list[float]]:
+    """Run this script once in a new process with `tree`'s code (None: this tree's); its rates."""
+    env = dict(os.environ)
+    if tree is not None:
+        # This file runs as a script: its folder, then TREE, come first on sys.path, so
+        # `bench.pipeline`, `schemas` and `streams` are TREE's; the measuring code is this.
+        env["PYTHONPATH"] = os.pathsep.join([str(tree), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
+    else:
+        env["PYTHONPATH"] = os.pathsep.join([str(HERE.parents[1]), env.get("PYTHONPATH", "")])
+    command = [sys.executable, str(HERE), "--database-url", url, "--n", str(n)]
+    out = subprocess.run(
+        [*command, "--repeats", str(repeats), "--numbers"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    fresh, again = out.strip().splitlines()[-2:]
+    return [float(x) for x in fresh.split()], [float(x) for x in again.split()]
+
+
+def compare(args: argparse.Namespace) -> int:
+    """Alternate the two trees' sinks for `args.rounds` rounds; print each side's medians."""
+    sides: dict[str, tuple[Path | None, str]] = {
+        "before": (args.before, args.before_database_url),
+        "after": (None, args.database_url),
+    }
+    rates: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in sides}
+    for round_ in range(args.rounds):
+        order = list(sides) if round_ % 2 == 0 else list(reversed(sides))
+        for name in order:
+            tree, url = sides[name]
+            fresh, again = one_side(tree, url, args.n, args.repeats)
+            rates[name][0].extend(fresh)
+            rates[name][1].extend(again)
+            print(f"round {round_ + 1} {name:6}: new {shown(fresh)}; again {shown(again)}")
+            sys.stdout.flush()
+    for name, (fresh, again) in rates.items():
+        print(f"{RESULT} {name:6} new articles {shown(fresh)}; written again {shown(again)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sink_write", description=__doc__)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--n", type=int, default=4000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="a checkout of the sink to compare with")
+    parser.add_argument("--before-database-url", help="its database (with --before)")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations (with --before)")
+    parser.add_argument("--numbers", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    migrate(args.database_url)
-    values = enriched_copies(make_articles(16), "w-", args.n)
-    batch = Settings().sink_batch_size
-    rates = []
-    for repeat in range(args.repeats):
-        records = [
-            EnrichedArticle.model_validate_json(value).model_copy(update={"id": f"w{repeat}-{i}"})
-            for i, value in enumerate(values)
-        ]
-        rates.append(asyncio.run(write_once(args.database_url, records, batch)))
-    shown = " ".join(f"{rate:,.0f}" for rate in rates)
-    print(f"sink write path: {shown} rows/s, median {statistics.median(rates):,.0f}")
+    if args.before is not None:
+        if not args.before_database_url:
+            parser.error("--before needs --before-database-url (another database)")
+        return compare(args)
+    fresh, again = measure(args.database_url, args.n, args.repeats)
+    if args.numbers:
+        print(" ".join(f"{rate:.1f}" for rate in fresh))
+        print(" ".join(f"{rate:.1f}" for rate in again))
+    else:
+        print(f"{RESULT} new articles {shown(fresh)}; written again {shown(again)}")
     return 0
 
 
