@@ -113,14 +113,15 @@ def people(
     )
 
 
-def entity(conn: psycopg.Connection[Any], name: str) -> Answer:
-    """Return the cross-article entities `name` names (an id, a name or an alias), with counts."""
-    return ask(
+def entity(conn: psycopg.Connection[Any], entity_id: str) -> dict[str, Any] | None:
+    """Return the cross-article entity `entity_id` with its counts, or None when there is none."""
+    found = ask(
         conn,
         "SELECT entity_id, name, family, articles, mentions, quotes, aliases FROM entity_summary"
-        " WHERE entity_id = ANY(entity_ids_named(%s)) ORDER BY articles DESC, entity_id",
-        (entity_key(name),),
-    )
+        " WHERE entity_id = %s",
+        (entity_id,),
+    ).dicts()
+    return found[0] if found else None
 
 
 def talked_about(

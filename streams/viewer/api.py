@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from streams.answers import queries
 from streams.answers.queries import Answer
+from streams.viewer import queries as stored
 
 Limit = Annotated[int, Query(ge=1, le=500, description="items a page")]
 Offset = Annotated[int, Query(ge=0, description="items to skip")]
@@ -111,10 +112,10 @@ def list_articles(
 
 @router.get("/articles/{article_id}", summary="One article's stored enriched record")
 def get_article(article_id: str, conn: Conn) -> Response:
-    row = conn.execute("SELECT record::text FROM articles WHERE id = %s", (article_id,)).fetchone()
-    if row is None:
+    record = stored.raw_record(conn, article_id)
+    if record is None:
         raise HTTPException(404, f"no article {article_id!r}")
-    return Response(row[0], media_type="application/json")
+    return Response(record, media_type="application/json")
 
 
 @router.get("/quotes", response_model=Page, summary="Quotes with speaker, time and article")
@@ -172,12 +173,10 @@ def list_speakers(
 
 @router.get("/entities/{entity_id}", response_model=Entity, summary="One entity's counts")
 def get_entity(entity_id: str, conn: Conn) -> Response:
-    found = [
-        row for row in queries.entity(conn, entity_id).dicts() if row["entity_id"] == entity_id
-    ]
-    if not found:
+    found = queries.entity(conn, entity_id)
+    if found is None:
         raise HTTPException(404, f"no entity {entity_id!r}")
-    return json_response(found[0])
+    return json_response(found)
 
 
 @router.get(

@@ -94,14 +94,7 @@ def route(conn: psycopg.Connection[Any], target: str, limit: int) -> Reply:
         )
     if path.startswith("/people/"):
         entity_id = unquote(path.removeprefix("/people/"))
-        person = next(
-            (
-                row
-                for row in answers.entity(conn, entity_id).dicts()
-                if row["entity_id"] == entity_id
-            ),
-            None,
-        )
+        person = answers.entity(conn, entity_id)
         if person is not None:
             said = answers.quotes(conn, entity_id, limit=limit + 1, offset=skip).dicts()
             topics = answers.talked_about(conn, entity_id).dicts()
