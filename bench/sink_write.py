@@ -3,8 +3,11 @@
 `python -m bench.sink_write --database-url URL [--n 4000] [--repeats 3]` enriches 16 articles
 made from the seeds, copies them under ids no earlier run used, and writes them in batches of
 NEWSFLOW_SINK_BATCH_SIZE through the sink's own mapping and SQL, `--repeats` times; it prints
-each rate and their median: first the new articles (what a sink draining a topic mostly
-writes), then the same batches again (a replay after a crash: every row is kept as it is).
+each rate and their median, and the CPU milliseconds per row of this process (client) and of
+its PostgreSQL backend (server, read from /proc when the database runs on this host; CPU time
+moves far less than rows/s with other load on a shared machine): first the new articles (what
+a sink draining a topic mostly writes), then the same batches again (a replay after a crash:
+every row is kept as it is).
 No Kafka, no worker: only what the sink adds on the database side.
 
 To compare two versions of the sink in one run, give `--before TREE` (a checkout of the other
@@ -24,8 +27,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -40,18 +44,58 @@ HERE = Path(__file__).resolve()
 RESULT = "sink write path:"
 
 
-async def write_once(url: str, records: Sequence[EnrichedArticle], batch: int) -> float:
-    """Map and write `records` in batches; return rows/s."""
+async def write_once(url: str, records: Sequence[EnrichedArticle], batch: int) -> Cost:
+    """Map and write `records` in batches; return rows/s and the CPU each side spent per row."""
     async with await psycopg.AsyncConnection.connect(url) as conn:
+        server = await backend_cpu_reader(conn)
+        server_started, client_started = server(), time.process_time()
         started = time.perf_counter()
         for start in range(0, len(records), batch):
             chunk = records[start : start + batch]
             await write_rows(conn, [article_row(r, 0, i) for i, r in enumerate(chunk)])
-        return len(records) / (time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        client_ms = (time.process_time() - client_started) / len(records) * 1000
+        server_s = server()
+        server_ms = (
+            None
+            if server_s is None or server_started is None
+            else (server_s - server_started) / len(records) * 1000
+        )
+        return Cost(len(records) / elapsed, client_ms, server_ms)
 
 
-def measure(url: str, n: int, repeats: int) -> tuple[list[float], list[float]]:
-    """Return the rates of writing new articles, and of writing them again, per repeat."""
+class Cost(NamedTuple):
+    """One timed write: rows/s, and the CPU ms per row of this process and of its backend."""
+
+    rate: float
+    client_ms: float
+    server_ms: float | None  # None: the database is not on this host
+
+
+async def backend_cpu_reader(conn: psycopg.AsyncConnection[Any]) -> Callable[[], float | None]:
+    """Return a function reading the CPU seconds the connection's server process has used.
+
+    It reads /proc/<pid>/stat of the backend, so it works when PostgreSQL runs on this host
+    (the local stack, CI); elsewhere it returns None. CPU time, unlike rows/s, hardly moves
+    with other load on a shared machine.
+    """
+    cursor = await conn.execute("SELECT pg_backend_pid()")
+    (pid,) = await cursor.fetchone() or (0,)
+    stat = Path(f"/proc/{pid}/stat")
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float | None:
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+    return read
+
+
+def measure(url: str, n: int, repeats: int) -> tuple[list[Cost], list[Cost]]:
+    """Return the costs of writing new articles, and of writing them again, per repeat."""
     migrate(url)
     values = enriched_copies(make_articles(16), "w-", n)
     batch = Settings().sink_batch_size
@@ -69,13 +113,32 @@ def measure(url: str, n: int, repeats: int) -> tuple[list[float], list[float]]:
     return fresh, again
 
 
-def shown(rates: Sequence[float]) -> str:
-    each = " ".join(f"{rate:,.0f}" for rate in rates)
-    return f"{each} rows/s, median {statistics.median(rates):,.0f}"
+def shown(costs: Sequence[Cost]) -> str:
+    """Each rate and their median, then the median CPU ms per row of each side."""
+    each = " ".join(f"{cost.rate:,.0f}" for cost in costs)
+    client = statistics.median(cost.client_ms for cost in costs)
+    servers = [cost.server_ms for cost in costs if cost.server_ms is not None]
+    server = f", server {statistics.median(servers):.3f}" if servers else ""
+    return (
+        f"{each} rows/s, median {statistics.median(cost.rate for cost in costs):,.0f}"
+        f" (CPU ms/row: client {client:.3f}{server})"
+    )
 
 
-def one_side(tree: Path | None, url: str, n: int, repeats: int) -> tuple[list[float], list[float]]:
-    """Run this script once in a new process with `tree`'s code (None: this tree's); its rates."""
+def as_numbers(costs: Sequence[Cost]) -> str:
+    return " ".join(f"{c.rate:.1f}/{c.client_ms:.4f}/{c.server_ms or -1:.4f}" for c in costs)
+
+
+def from_numbers(line: str) -> list[Cost]:
+    costs = []
+    for one in line.split():
+        rate, client, server = (float(part) for part in one.split("/"))
+        costs.append(Cost(rate, client, None if server < 0 else server))
+    return costs
+
+
+def one_side(tree: Path | None, url: str, n: int, repeats: int) -> tuple[list[Cost], list[Cost]]:
+    """Run this script once in a new process with `tree`'s code (None: this tree's); its costs."""
     env = dict(os.environ)
     if tree is not None:
         # This file runs as a script: its folder, then TREE, come first on sys.path, so
@@ -94,7 +157,7 @@ def one_side(tree: Path | None, url: str, n: int, repeats: int) -> tuple[list[fl
         text=True,
     ).stdout
     fresh, again = out.strip().splitlines()[-2:]
-    return [float(x) for x in fresh.split()], [float(x) for x in again.split()]
+    return from_numbers(fresh), from_numbers(again)
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -103,17 +166,17 @@ def compare(args: argparse.Namespace) -> int:
         "before": (args.before, args.before_database_url),
         "after": (None, args.database_url),
     }
-    rates: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in sides}
+    costs: dict[str, tuple[list[Cost], list[Cost]]] = {name: ([], []) for name in sides}
     for round_ in range(args.rounds):
         order = list(sides) if round_ % 2 == 0 else list(reversed(sides))
         for name in order:
             tree, url = sides[name]
             fresh, again = one_side(tree, url, args.n, args.repeats)
-            rates[name][0].extend(fresh)
-            rates[name][1].extend(again)
+            costs[name][0].extend(fresh)
+            costs[name][1].extend(again)
             print(f"round {round_ + 1} {name:6}: new {shown(fresh)}; again {shown(again)}")
             sys.stdout.flush()
-    for name, (fresh, again) in rates.items():
+    for name, (fresh, again) in costs.items():
         print(f"{RESULT} {name:6} new articles {shown(fresh)}; written again {shown(again)}")
     return 0
 
@@ -134,8 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return compare(args)
     fresh, again = measure(args.database_url, args.n, args.repeats)
     if args.numbers:
-        print(" ".join(f"{rate:.1f}" for rate in fresh))
-        print(" ".join(f"{rate:.1f}" for rate in again))
+        print(as_numbers(fresh))
+        print(as_numbers(again))
     else:
         print(f"{RESULT} new articles {shown(fresh)}; written again {shown(again)}")
     return 0

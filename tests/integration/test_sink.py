@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from schemas import EnrichedArticle, Entity, Mention, Pipeline, Quote
+from streams.sinks.postgres.canonical import entity_id
 from streams.sinks.postgres.migrations import migrate
 from streams.sinks.postgres.sink import PostgresSink
 from tests.conftest import Services
@@ -243,3 +244,28 @@ def test_a_batch_with_stale_and_fresh_records_stores_only_the_fresh_ones_childre
         article(fresh, published_ms=6000, pipeline=stamp(1), entities=[], quotes=[]),
     )
     assert (counts(db, kept), counts(db, fresh)) == ((1, 1, 1), (1, 0, 0))
+
+
+def test_names_with_quotes_backslashes_braces_and_null_keep_their_ids(
+    migrated: Services, db: psycopg.Connection, unique_id: str
+) -> None:
+    names = ['Say "hi" {x}, y', "back\\slash", "NULL", "Zoë Ó'Brien"]
+    entities = [
+        Entity(name=name, label="PERSON", mentions=[Mention(start=0, end=1, text="x")])
+        for name in names
+    ]
+    said = Quote(text="so", kind="direct", speaker=names[0], cue="said", start=0, end=1)
+    unattributed = Quote(text="no", kind="direct", speaker=None, cue=None, start=2, end=3)
+    write(migrated, article(unique_id, entities=entities, quotes=[said, unattributed]))
+    expected = [entity_id(name, "PERSON") for name in names]
+    assert db.execute(
+        "SELECT entity_ids, speaker_ids FROM articles WHERE id = %s", (unique_id,)
+    ).fetchone() == (expected, [expected[0], None])
+    stored = db.execute(
+        "SELECT entity_id FROM entities WHERE article_id = %s ORDER BY ordinal", (unique_id,)
+    ).fetchall()
+    assert [row[0] for row in stored] == expected
+    known = db.execute(
+        "SELECT count(*) FROM canonical_entities WHERE entity_id = ANY(%s)", (expected,)
+    ).fetchone()
+    assert known == (len(expected),)
