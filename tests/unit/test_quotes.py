@@ -334,3 +334,57 @@ def test_a_trailing_attribution_with_an_appositive_names_the_speaker() -> None:
     body = "A third of the homes will be cheaper, the developer, Greenway Homes, said."
     found = quotes(body, entity(body, "Greenway Homes", "ORG"))
     assert indirect(found) == [("A third of the homes will be cheaper", "Greenway Homes")]
+
+
+def test_curly_quote_nested_in_a_straight_transcript_quote() -> None:
+    body = (
+        'The exchange ran as follows.\n\n"OKAFOR: My rival thinks this is an episode of '
+        "“Dragon's Den.” It is not.\n\n\"HALE: Let me answer that."
+    )
+    found = direct(quotes(body, entity(body, "Joy Okafor", "PERSON", "OKAFOR")))
+    assert ("OKAFOR: My rival thinks this is an episode of", "Joy Okafor") in found
+    assert ("Dragon's Den.", "Joy Okafor") in found
+
+
+def test_curly_quote_nested_in_a_curly_quote() -> None:
+    body = "“I would rather live in what he calls “chaos” than in his order.” ― Mina Sol"
+    found = direct(quotes(body, entity(body, "Mina Sol", "PERSON")))
+    assert found == [
+        ("I would rather live in what he calls", "Mina Sol"),
+        ("chaos", "Mina Sol"),
+    ]
+
+
+def test_nested_quote_takes_the_cue_that_names_its_speaker() -> None:
+    body = (
+        'Ruth Abel wrote: "The crowd grew quiet. Then Tom Vance walked in, chanting '
+        '“No more delays!” and the hall rose."'
+    )
+    found = direct(
+        quotes(body, entity(body, "Ruth Abel", "PERSON"), entity(body, "Tom Vance", "PERSON"))
+    )
+    assert ("No more delays!", "Tom Vance") in found
+    assert found[0] == ("The crowd grew quiet. Then Tom Vance walked in, chanting", "Ruth Abel")
+
+
+def test_opening_curly_mark_typed_as_the_close() -> None:
+    body = "Ines Mora said the rate was “far higher than anyone admits, at 40 percent.“"
+    assert direct(quotes(body, entity(body, "Ines Mora", "PERSON"))) == [
+        ("far higher than anyone admits, at 40 percent.", "Ines Mora")
+    ]
+
+
+def test_short_question_then_cue_after_a_sentence_split() -> None:
+    body = "Lena Park met her brother at the gate.\n\n“You waiting?” Park asked, smiling."
+    sentences = [Span(start=0, end=38), Span(start=40, end=54), Span(start=55, end=len(body))]
+    found = quotes(body, entity(body, "Lena Park", "PERSON", "Park"), sentences=sentences)
+    assert direct(found) == [("You waiting?", "Lena Park")]
+
+
+def test_cue_of_a_later_clause_does_not_credit_a_fragment() -> None:
+    body = (
+        'The senator said it was "a blunder" to sign the deal, but Omar Diaz denied '
+        "that the deal was signed."
+    )
+    found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
+    assert ("a blunder", None) in direct(found)
