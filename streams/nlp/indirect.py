@@ -15,6 +15,7 @@ from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
     Document,
     appositive_speaker,
+    cue_subject,
     inverted_speaker,
     is_passive,
     subject_start_of,
@@ -164,7 +165,7 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         subject_start = subject_start_of(body, start, cue.start())
         clause = reported_clause(body, cue, end)
         if clause is not None and subject_start is not None:
-            speaker = appositive_speaker(doc, subject_start, cue.start())
+            speaker = cue_subject(doc, start, subject_start, cue)
             return _indirect(body, clause, speaker, text)
         if not left[comma + 1 :].strip():
             comma = appositive_opening(left, comma)

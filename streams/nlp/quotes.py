@@ -62,6 +62,9 @@ _NEW_CLAUSE = re.compile(r"\w[^,;]*(?:,[ ]*(?:but|and|while|whereas|yet)|;)[ ]")
 # A sentence's or paragraph's end between a closing mark and a cue.
 _SENTENCE_STOP = re.compile(r"[.!?;]|\n")
 
+# A cue, then a comma or colon, right before a quote's opening mark: 'boasted, "'.
+_OWN_CUE = re.compile(r"\b(?P<cue>\w+)[,:][ ]*[\"“]$")
+
 # What joins listed fragments: '"A" and "B"', '"A", "B" or "C"'.
 _LIST_JOIN = re.compile(r"[ ]*(?:,[ ]*)?(?:(?:and|or)[ ]+)?")
 
@@ -377,18 +380,29 @@ def _quote(doc: Document, attribution: Attribution | None, start: int, end: int)
     )
 
 
-def share_clause_speakers(direct: list[Quote], indirect: Sequence[Quote]) -> list[Quote]:
-    """Give a quoted fragment inside a reported clause the clause's speaker."""
+def share_clause_speakers(body: str, direct: list[Quote], indirect: Sequence[Quote]) -> list[Quote]:
+    """Give a quoted fragment inside a reported clause the clause's speaker, unless a cue of
+    the clause itself credits it ('Ruiz noted that when Vik lost, Vik said, "..."')."""
     shared: list[Quote] = []
     for quote in direct:
         clause = next(
             (c for c in indirect if c.start <= quote.start and quote.end <= c.end and c.speaker),
             None,
         )
-        if clause is not None and quote.speaker != clause.speaker:
+        if (
+            clause is not None
+            and quote.speaker != clause.speaker
+            and not (quote.speaker and _introduced_by_own_cue(body, quote))
+        ):
             quote = quote.model_copy(update={"speaker": clause.speaker, "cue": clause.cue})
         shared.append(quote)
     return shared
+
+
+def _introduced_by_own_cue(body: str, quote: Quote) -> bool:
+    """Tell whether a quote's own cue introduces it with a comma or colon ('boasted, "')."""
+    lead = _OWN_CUE.search(body, max(0, quote.start - 40), quote.start)
+    return lead is not None and lead.group("cue") == quote.cue
 
 
 def extract_quotes(body: str, entities: Sequence[Entity], sentences: Sequence[Span]) -> list[Quote]:
@@ -398,7 +412,7 @@ def extract_quotes(body: str, entities: Sequence[Entity], sentences: Sequence[Sp
     doc = Document(body, sentence_index, mentions, Coreference(body, mentions, sentence_index))
     direct = direct_quotes(doc)
     indirect = indirect_quotes(doc, direct)
-    direct = share_clause_speakers(direct, indirect)
+    direct = share_clause_speakers(body, direct, indirect)
     return sorted([*direct, *indirect], key=lambda q: (q.start, q.end))
 
 

@@ -57,6 +57,7 @@ PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
 _COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
 
 MAX_SUBJECT_WORDS = 12  # longest "X" in "X said"
+_MAX_OPENERS = 2  # opening phrases read past before a subject's head ("On Monday, in X, ...")
 _MAX_INVERTED_SPEAKER_CHARS = 60  # longest "X" in "said X"
 
 
@@ -191,20 +192,31 @@ def inverted_speaker(doc: Document, cue_end: int, end: int) -> str | None:
 
 def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:
     """Return the speaker of "X, who backs Y, said": the head before the first comma if it
-    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said")."""
-    punctuation = _APPOSITIVE_BREAK.search(doc.body, start, cue_start)
-    comma = punctuation.start() if punctuation else -1
-    if comma > 0:
+    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said").
+
+    A head with nothing that could speak is an opening phrase ("With a week to go, Ana Ruiz,
+    an adviser to X, said"): the head after it is read instead, up to _MAX_OPENERS of them.
+    """
+    head_start = start
+    for _ in range(_MAX_OPENERS + 1):
+        punctuation = _APPOSITIVE_BREAK.search(doc.body, head_start, cue_start)
+        comma = punctuation.start() if punctuation else -1
+        if comma <= 0:
+            break
+        candidates = speaker_candidates(doc, head_start, comma)
         head = [
             c
-            for c in speaker_candidates(doc, start, comma)
+            for c in candidates
             if c.speaker and c.rank <= 1 and doc.mentions.is_mention_at(c.start)
         ]
         if head:
             return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
-        name = _unlisted_name(doc.body, start, comma)
+        name = _unlisted_name(doc.body, head_start, comma)
         if name is not None:
             return name  # "Ana Ruiz, an adviser to the Veltra board, said": the model missed her
+        if any(c.rank <= 1 for c in candidates) or punctuation is None:
+            break
+        head_start = punctuation.end()
     return subject_speaker(doc, start, cue_start)
 
 
@@ -245,15 +257,19 @@ def attribute(doc: Document, start: int, cue: re.Match[str], end: int) -> Attrib
     if text.lower() in lexicon().speaker_after:
         return Attribution(text, inverted_speaker(doc, cue.end(), end))
     subject_start = subject_start_of(doc.body, start, cue.start())
-    speaker = None
-    if _PARTICIPLE_AFTER_CLAUSE.search(doc.body, start, cue.end()):
-        speaker = clause_subject(doc, start, cue.start())
-    speaker = speaker or appositive_speaker(
-        doc, start if subject_start is None else subject_start, cue.start()
-    )
+    speaker = cue_subject(doc, start, start if subject_start is None else subject_start, cue)
     if speaker is None and not doc.body[start : cue.start()].strip(" ,"):
         speaker = inverted_speaker(doc, cue.end(), end)
     return Attribution(text, speaker)
+
+
+def cue_subject(doc: Document, start: int, subject_start: int, cue: re.Match[str]) -> str | None:
+    """Return the speaker of a cue from its subject, read from subject_start: for a participle
+    after a comma ("X spoke on radio, saying"), the subject of the clause before it."""
+    speaker = None
+    if _PARTICIPLE_AFTER_CLAUSE.search(doc.body, start, cue.end()):
+        speaker = clause_subject(doc, start, cue.start())
+    return speaker or appositive_speaker(doc, subject_start, cue.start())
 
 
 def clause_subject(doc: Document, start: int, cue_start: int) -> str | None:

@@ -388,3 +388,33 @@ def test_cue_of_a_later_clause_does_not_credit_a_fragment() -> None:
     )
     found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
     assert ("a blunder", None) in direct(found)
+
+
+def test_participle_cue_credits_the_clause_subject_not_the_outlet_it_spoke_on() -> None:
+    body = (
+        "The Halden Council spoke on Radio Halden on Monday, saying that the mayor must "
+        'publish the audit "without any delay."'
+    )
+    found = quotes(body, entity(body, "Halden Council", "ORG"), entity(body, "Radio Halden", "ORG"))
+    assert ("without any delay.", "Halden Council") in direct(found)
+    assert indirect(found)[0][1] == "Halden Council"
+
+
+def test_quote_with_its_own_cue_inside_a_reported_clause_keeps_its_speaker() -> None:
+    body = (
+        "When Nadia Holt noted that Piet Vos has paid no tax in years, Vos replied, "
+        "“That just makes me careful.”"
+    )
+    found = quotes(
+        body, entity(body, "Nadia Holt", "PERSON"), entity(body, "Piet Vos", "PERSON", "Vos")
+    )
+    assert direct(found) == [("That just makes me careful.", "Piet Vos")]
+
+
+def test_subject_after_an_opening_phrase_and_before_its_appositive() -> None:
+    body = (
+        "With a week until the vote, Mara Lind, a senior aide to the Osei campaign, called "
+        'the ruling "a gift to our rivals" on Friday.'
+    )
+    found = quotes(body, entity(body, "Mara Lind", "PERSON"), entity(body, "Osei", "PERSON"))
+    assert direct(found) == [("a gift to our rivals", "Mara Lind")]
