@@ -189,6 +189,30 @@ def introducing_paragraph(
     return label_attribution(doc, sentence_start, colon + 1)
 
 
+def previous_sentence_attribution(
+    doc: Document, segment: Segment, floor: int
+) -> Attribution | None:
+    """Return the attribution of the sentence before a quote that opens a sentence of its
+    own, in the same paragraph and after floor: 'The plan will fail, Ruiz said. "It ..."'."""
+    body = doc.body
+    sentence_start = doc.sentences.bounds(segment.open)[0]
+    if body[sentence_start : segment.open].strip():
+        return None  # the quote does not open its sentence
+    before = segment.open
+    while before > floor and body[before - 1].isspace():
+        before -= 1
+    if before <= floor or body[before - 1] not in ".!?":
+        return None
+    start = max(floor, doc.sentences.bounds(before - 1)[0])
+    for cue in reversed(list(lexicon().cue.finditer(body, start, before))):
+        if is_passive(body[start : cue.start()], cue):
+            continue
+        attribution = attribute(doc, start, cue, before)
+        if attribution.speaker is not None:
+            return attribution
+    return None
+
+
 def attribute_segments(
     doc: Document, segments: list[Segment], paragraphs: Sequence[tuple[int, int]]
 ) -> None:
@@ -214,6 +238,8 @@ def attribute_segments(
         ]
         if segment.open == para_start:
             found.append(introducing_paragraph(doc, paragraphs, segment.paragraph))
+        if not any(a is not None and a.speaker is not None for a in found):
+            found.append(previous_sentence_attribution(doc, segment, floor))
         named = [a for a in found if a is not None and a.speaker is not None]
         segment.attribution = named[0] if named else next((a for a in found if a), None)
     _share_in_chains(segments, paragraphs)

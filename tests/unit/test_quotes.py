@@ -418,3 +418,37 @@ def test_subject_after_an_opening_phrase_and_before_its_appositive() -> None:
     )
     found = quotes(body, entity(body, "Mara Lind", "PERSON"), entity(body, "Osei", "PERSON"))
     assert direct(found) == [("a gift to our rivals", "Mara Lind")]
+
+
+def test_quote_after_an_attributed_sentence_of_its_paragraph() -> None:
+    body = (
+        "The port may stay shut until spring, Ada Quist said. "
+        '"Nobody wants that, but the repairs take time."'
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"))
+    assert ("Nobody wants that, but the repairs take time.", "Ada Quist") in direct(found)
+
+
+def test_name_after_an_inverted_cue_is_the_antecedent_of_he() -> None:
+    body = (
+        "Pol Marsh, the party chair, called the result a warning. The turnout was low, noted "
+        "Radio Vell's Ivo Brant.\n\n"
+        '"Most voters had made up their minds by June," he wrote.'
+    )
+    found = quotes(
+        body,
+        entity(body, "Pol Marsh", "PERSON"),
+        entity(body, "Ivo Brant", "PERSON"),
+        entity(body, "Radio Vell", "ORG"),
+    )
+    assert direct(found) == [("Most voters had made up their minds by June", "Ivo Brant")]
+
+
+def test_he_follows_a_chain_of_he_back_to_the_name() -> None:
+    body = (
+        "Tomas Reyes, a former governor, joined the rally. He waved while Omar Diaz "
+        "spoke.\n\n"
+        '"Voters will see who is ready," he said.'
+    )
+    found = quotes(body, entity(body, "Tomas Reyes", "PERSON"), entity(body, "Omar Diaz", "PERSON"))
+    assert ("Voters will see who is ready", "Tomas Reyes") in direct(found)
