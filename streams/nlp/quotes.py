@@ -65,8 +65,15 @@ _SENTENCE_STOP = re.compile(r"[.!?;]|\n")
 # A cue, then a comma or colon, right before a quote's opening mark: 'boasted, "'.
 _OWN_CUE = re.compile(r"\b(?P<cue>\w+)[,:][ ]*[\"“]$")
 
+# "that" right after a cue, opening the clause a fragment sits in.
+_THAT_AFTER = re.compile(r"[ ]+that\b")
+
+# A cue word right before an opening mark, with at most a comma or colon between.
+_CUE_AT_END = re.compile(r"\b(?P<cue>[a-z]+)[,:]?[ ]*$")
+
 # What joins listed fragments: '"A" and "B"', '"A", "B" or "C"'.
-_LIST_JOIN = re.compile(r"[ ]*(?:,[ ]*)?(?:(?:and|or)[ ]+)?")
+# One word may follow the conjunction: '"a liar" and a "fraud"', '"A" and general "B"'.
+_LIST_JOIN = re.compile(r"[ \u00a0]*(?:,[ \u00a0]*)?(?:(?:and|or)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?)?")
 
 # A speaker label opening a transcript line inside the marks: "RUIZ: We will ...".
 _TRANSCRIPT_LABEL = re.compile(r"(?P<label>[A-Z][A-Z.'’ -]{1,30}[A-Z.]):[ ]")
@@ -301,6 +308,8 @@ def is_speech(doc: Document, segment: Segment) -> bool:
     attribution = segment.attribution
     if attribution is not None and attribution.speaker is None and _reported_before(doc, segment):
         return True  # 'Police say they have "enough officers"': a source, if not a named one
+    if _exclaimed_after_cue(doc, segment):
+        return True
     if attribution is None or attribution.speaker is None or attribution.cue in ("―", ":"):
         return False
     sentence_start = doc.sentences.bounds(segment.open)[0]
@@ -311,8 +320,9 @@ def is_speech(doc: Document, segment: Segment) -> bool:
 
 
 def _reported_before(doc: Document, segment: Segment) -> bool:
-    """Tell whether a reporting cue of the fragment's own sentence, with a subject before it,
-    introduces the clause the fragment sits in ('the board said it was "a mistake"')."""
+    """Tell whether a cue of the fragment's own sentence, with a subject before it, introduces
+    the clause the fragment sits in ('the board said it was "a mistake"', 'she conceded
+    that it was "unfortunate"'): a reporting cue, or any cue followed by "that"."""
     attribution = segment.attribution
     sentence_start = doc.sentences.bounds(segment.open)[0]
     for cue in lexicon().cue.finditer(doc.body, sentence_start, segment.open):
@@ -320,12 +330,27 @@ def _reported_before(doc: Document, segment: Segment) -> bool:
         if (
             attribution is not None
             and cue.group() == attribution.cue
-            and cue.group() in lexicon().reporting
+            and (
+                cue.group() in lexicon().reporting
+                or _THAT_AFTER.match(doc.body, cue.end(), segment.open)
+            )
             and left.strip()
             and not is_passive(left, cue)
         ):
             return True
     return False
+
+
+def _exclaimed_after_cue(doc: Document, segment: Segment) -> bool:
+    """Tell whether a short question or exclamation directly follows a cue of its sentence
+    ('chanted "Not again!"', 'asked: "Why now?"'): an utterance, whoever made it."""
+    text = doc.body[segment.start : segment.end].rstrip(",")
+    if not text.endswith(("?", "!")):
+        return False
+    sentence_start = doc.sentences.bounds(segment.open)[0]
+    lead = doc.body[max(sentence_start, segment.open - 40) : segment.open]
+    cue = _CUE_AT_END.search(lead)
+    return cue is not None and cue.group("cue").lower() in lexicon().forms
 
 
 def _cue_follows(doc: Document, segment: Segment) -> bool:
@@ -357,6 +382,10 @@ def _named_by_cue(doc: Document, segment: Segment) -> bool:
     )
 
 
+def _unnamed(segment: Segment) -> bool:
+    return segment.attribution is None or segment.attribution.speaker is None
+
+
 def _listed_after(body: str, previous: Segment | None, segment: Segment) -> bool:
     """Tell whether a fragment is listed right after a fragment taken as speech: 'called him
     "A" and "B"' makes both speech."""
@@ -378,9 +407,12 @@ def direct_quotes(doc: Document) -> list[Quote]:
     quotes: list[Quote] = []
     previous: Segment | None = None
     for segment in segments:
-        if not (is_speech(doc, segment) or _listed_after(doc.body, previous, segment)):
+        listed = _listed_after(doc.body, previous, segment)
+        if not (is_speech(doc, segment) or listed):
             previous = None
             continue
+        if listed and previous is not None and _unnamed(segment):
+            segment.attribution = previous.attribution  # '"A" and a "B"': one speaker
         previous = segment
         # The quote's own text up to its first nested quote, then each nested quote; the
         # text after a nested quote is left out (measured: as a quote of its own it matched

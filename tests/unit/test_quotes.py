@@ -452,3 +452,28 @@ def test_he_follows_a_chain_of_he_back_to_the_name() -> None:
     )
     found = quotes(body, entity(body, "Tomas Reyes", "PERSON"), entity(body, "Omar Diaz", "PERSON"))
     assert ("Voters will see who is ready", "Tomas Reyes") in direct(found)
+
+
+def test_fragments_listed_with_an_article_share_the_first_ones_speaker() -> None:
+    body = (
+        'Ada Quist went after her rival as a "bully who never learns"\u00a0and a '
+        '"spoiled brat." on Monday.'
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"))
+    assert [text for text, _ in direct(found)] == ["bully who never learns", "spoiled brat."]
+
+
+def test_fragment_in_a_that_clause_of_an_unnamed_source() -> None:
+    body = 'The former minister conceded that there were still "some doubts" about the deal.'
+    assert direct(quotes(body)) == [("some doubts", None)]
+
+
+def test_short_exclamation_right_after_a_cue_is_speech() -> None:
+    body = 'Marchers outside the hall chanted "Not again!" until dawn.'
+    assert direct(quotes(body)) == [("Not again!", None)]
+
+
+def test_nickname_given_by_the_speaker_is_speech() -> None:
+    body = 'Ada Quist says the striker nicknamed "The Hammer" is a friend of the club.'
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"))
+    assert direct(found) == [("The Hammer", "Ada Quist")]
