@@ -24,6 +24,21 @@ from streams.nlp.speakers import (
 # An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet).
 _UNREALISED = re.compile(r"(?:\bto|\b[Ll]et['’]s|\b[Ll]et[ ]us)[ ]+$")
 
+# A determiner or possessive right before a cue: the cue word is a noun ("his tweets",
+# "Friday's reports", "the charges"), not a verb; "he's claiming" is a verb.
+_NOUN_USE = re.compile(
+    r"(?:\b(?:his|her|their|its|our|my|your|the|a|an|these|those|this|that|early-morning"
+    r"|late-night|new|recent|latest|criminal|several|many|such)"
+    r"|(?<!\b[Hh]e)(?<!\b[Ss]he)(?<!\b[Ii]t)(?<!\b[Tt]hat)(?<!\b[Tt]here)(?<!\b[Ww]ho)['’]s)[ ]+$",
+    re.IGNORECASE,
+)
+
+# A free relative before the cue's subject: "what Trump says his plan would do", "everything
+# she says": the cue is inside a noun phrase, and reports nothing.
+_FREE_RELATIVE = re.compile(
+    r"\b(?:what|whatever|everything|anything|nothing)[ ]+(?:[\w'’.-]+[ ]+){1,3}$", re.IGNORECASE
+)
+
 # A subject pronoun opening a clause right after a cue: "acknowledged it was unlikely".
 _SUBJECT_PRONOUN = re.compile(r"(?:he|she|it|they|we|I|there)\b[ ]+\w")
 
@@ -153,7 +168,12 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
     start, end = sentence
     for cue in lexicon().cue.finditer(body, start, end):
         left = body[start : cue.start()]
-        if is_passive(left, cue) or _UNREALISED.search(left):
+        if (
+            is_passive(left, cue)
+            or _UNREALISED.search(left)
+            or _NOUN_USE.search(left)
+            or _FREE_RELATIVE.search(left)
+        ):
             continue
         text = cue.group()
         if text.lower() == "according to":

@@ -56,6 +56,9 @@ PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
 # "and" / "but" right before a cue: the sentence's subject said it ("... and said C").
 _COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
 
+# Space and the quote marks that may close a quote before its cue ('," said', "'' said").
+_MARKS_AND_SPACE = " \t\n'’\"”"
+
 MAX_SUBJECT_WORDS = 12  # longest "X" in "X said"
 _MAX_OPENERS = 2  # opening phrases read past before a subject's head ("On Monday, in X, ...")
 _MAX_INVERTED_SPEAKER_CHARS = 60  # longest "X" in "said X"
@@ -245,7 +248,7 @@ def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
         return start
     comma = left.rfind(",")
     subject = left[comma + 1 :]
-    if not subject.strip() or _ADVERB_ONLY.fullmatch(subject):
+    if not subject.strip(_MARKS_AND_SPACE) or _ADVERB_ONLY.fullmatch(subject):
         # "Ana Ruiz, the mayor, (forcefully) said": the subject is before the appositive
         return start if comma > 0 and count_words(left) <= 2 * MAX_SUBJECT_WORDS else None
     return start + comma + 1 if count_words(subject) <= MAX_SUBJECT_WORDS else None

@@ -477,3 +477,20 @@ def test_nickname_given_by_the_speaker_is_speech() -> None:
     body = 'Ada Quist says the striker nicknamed "The Hammer" is a friend of the club.'
     found = quotes(body, entity(body, "Ada Quist", "PERSON"))
     assert direct(found) == [("The Hammer", "Ada Quist")]
+
+
+def test_cue_word_used_as_a_noun_reports_nothing() -> None:
+    body = "The Halden Council is defending its late-night tweets about the harbour fees."
+    found = quotes(body, entity(body, "Halden Council", "ORG"))
+    assert indirect(found) == []
+
+
+def test_cue_inside_a_free_relative_reports_nothing() -> None:
+    body = "The gap between what Ada Quist says her plan would cost and its real cost is wide."
+    assert indirect(quotes(body, entity(body, "Ada Quist", "PERSON"))) == []
+
+
+def test_contracted_subject_before_a_cue_still_reports() -> None:
+    body = "Omar Diaz spoke last. He's claiming that the vote was rigged from the start."
+    found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
+    assert indirect(found) == [("the vote was rigged from the start", "Omar Diaz")]
