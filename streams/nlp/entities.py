@@ -51,7 +51,7 @@ _PLACE_CONTEXT = re.compile(
 )
 
 # Characters trimmed from either end of a mention: spaces, quotes, brackets, separators.
-_EDGE_CHARS = " \t\n\"'“”‘’`()[]{}<>,;:!?*|-–—"
+_EDGE_CHARS = " \t\n\u00a0\"'“”‘’`()[]{}<>,;:!?*|-–—―•·"
 
 # A leading article or honorific: "the United States", "Mr Wang", "Dr. Jane Doe".
 _LEADING_WORD = re.compile(r"(?:the|The|THE|Mr|Mrs|Ms|Mx|Dr|Prof|Sir|Dame)\.?\s+")

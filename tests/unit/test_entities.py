@@ -407,3 +407,9 @@ def test_a_title_and_a_title_case_verb_are_not_part_of_the_name(blank: Language)
     text = "Minister Halvar Dunn Says Ferries Will Run\n\nRepresentative Joan Pell voted no."
     ents = [("Halvar Dunn Says", "PERSON"), ("Representative Joan Pell", "PERSON")]
     assert entity_labels(blank, text, ents) == {"Halvar Dunn": "PERSON", "Joan Pell": "PERSON"}
+
+
+def test_sign_off_bar_is_not_part_of_the_name(blank: Language) -> None:
+    text = "“We want the bridge back.” ―\u00a0Lina Okoro\n“It is too late.” ― Rafe Mund"
+    doc = make_doc(blank, text, [("―\u00a0Lina Okoro", "PERSON"), ("― Rafe Mund", "PERSON")])
+    assert [e.name for e in extract_entities(doc)] == ["Lina Okoro", "Rafe Mund"]
