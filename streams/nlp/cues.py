@@ -31,6 +31,7 @@ class CueLexicon:
     generic_org_nouns: frozenset[str]
     role_nouns: tuple[str, ...]  # every role noun, for finding who holds a role
     inverted_lead: re.Pattern[str]  # "said (NBC's) " right before a name: the name speaks
+    speech_noun: re.Pattern[str]  # "'s (earlier) claim" / "his claim"; groups "owner", "noun"
 
 
 # Verbs that can stand between a subject and a role ("met minister Wang"): then the name
@@ -55,6 +56,7 @@ def compile_lexicon(table: dict[str, Any]) -> CueLexicon:
     after = list(table["speaker_after"]["phrases"])
     roles = list(table["roles"]["nouns"])
     orgs = list(table["organisations"]["nouns"])
+    nouns = list(table.get("speech_nouns", {}).get("nouns", []))
     return CueLexicon(
         cue=re.compile(rf"\b(?:{_alternation([*after, *forms])})\b"),
         speaker_after=frozenset(p.lower() for p in after),
@@ -80,6 +82,10 @@ def compile_lexicon(table: dict[str, Any]) -> CueLexicon:
         ),
         generic_org_nouns=frozenset(table["organisations"]["generic"]),
         role_nouns=tuple(roles),
+        speech_noun=re.compile(
+            r"(?P<owner>['’]s|\b(?:[Hh]is|[Hh]er))[ ]+(?:[\w-]+[ ]+){0,2}?"
+            rf"(?P<noun>{_alternation(nouns) if nouns else '(?!)'})\b"
+        ),
         inverted_lead=re.compile(
             rf"\b(?:{_alternation(sorted(_inverting(speech) | set(after)))})[ ]+"
             r"(?:[A-Z][\w.&-]*(?:[ ][A-Z][\w.&-]*){0,3}['’]s[ ]+)?$"

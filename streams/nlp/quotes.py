@@ -36,6 +36,7 @@ from streams.nlp.speakers import (
     attribute,
     head_speaker,
     is_passive,
+    possessor_attribution,
 )
 
 __all__ = ["add_quotes", "extract_quotes", "fallback_sentences"]
@@ -140,7 +141,11 @@ def attribution_before(doc: Document, segment: Segment, floor: int) -> Attributi
             return attribution
         # 'X told a woman who suggested that "..."': the nearer cue has no source; read back
         first = first or attribution
-    return first or label_attribution(doc, start, segment.open)
+    return (
+        first
+        or possessor_attribution(doc, start, segment.open)
+        or label_attribution(doc, start, segment.open)
+    )
 
 
 def label_attribution(doc: Document, start: int, end: int) -> Attribution | None:

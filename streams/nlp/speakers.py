@@ -50,6 +50,12 @@ _ADVERB_ONLY = re.compile(r"[ ]*(?:[a-z]+ly|also|then|later|again|once)[ ]*")
 # A participle cue after a comma: the clause before it has the subject ("..., saying").
 _PARTICIPLE_AFTER_CLAUSE = re.compile(r",[ ]+\w+ing$")
 
+# What follows a speech noun that introduces a quote: "claim that", "promise of", "words:".
+_INTRODUCES = re.compile(r"[ ]*(?:that\b|of\b|:|,|[\"“])")
+
+# A participle cue after "by": "... and began by saying" (the clause's subject speaks).
+_PARTICIPLE_AFTER_BY = re.compile(r"\bby[ ]+\w+ing$")
+
 # A passive before a cue: "was told", "has been asked" (no speaker is reporting).
 PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
 
@@ -272,6 +278,9 @@ def cue_subject(doc: Document, start: int, subject_start: int, cue: re.Match[str
     speaker = None
     if _PARTICIPLE_AFTER_CLAUSE.search(doc.body, start, cue.end()):
         speaker = clause_subject(doc, start, cue.start())
+    elif _PARTICIPLE_AFTER_BY.search(doc.body, start, cue.end()):
+        comma = doc.body.rfind(",", start, cue.start())
+        speaker = clause_subject(doc, start, cue.start() if comma < 0 else comma)
     return speaker or appositive_speaker(doc, subject_start, cue.start())
 
 
@@ -280,11 +289,37 @@ def clause_subject(doc: Document, start: int, cue_start: int) -> str | None:
     it, saying ..." is Ruiz. The first person or organisation of the clause in subject
     position speaks; one after "told", "for" or "with" is its object."""
     comma = doc.body.rfind(",", start, cue_start)
+    comma = cue_start if comma < 0 else comma
     for candidate in sorted(speaker_candidates(doc, start, comma), key=lambda c: c.start):
         if candidate.speaker is None or candidate.rank > 1:
             continue
         if not doc.coref.in_object_position(candidate.start):
             return candidate.speaker
+    return None
+
+
+def possessor_attribution(doc: Document, start: int, end: int) -> Attribution | None:
+    """Return the attribution of the last speech noun in [start, end) with a possessor who
+    speaks: "Ana Ruiz's claim that ..." is Ana Ruiz's, "his claim" the person "he" is."""
+    found = list(lexicon().speech_noun.finditer(doc.body, start, end))
+    for match in reversed(found):
+        if not _INTRODUCES.match(doc.body, match.end(), end):
+            continue  # "his comments were ...": the noun is a subject, not an introduction
+        owner = match.group("owner")
+        if owner.lower() in ("his", "her"):
+            pronoun = "he" if owner.lower() == "his" else "she"
+            speaker = doc.coref.pronoun(pronoun, match.start())
+        else:
+            speaker = next(
+                (
+                    named.name
+                    for named in map(doc.coref.speaker_form, doc.mentions.within(start, end))
+                    if named.end == match.start() and named.label in ("PERSON", "ORG")
+                ),
+                None,
+            )
+        if speaker is not None:
+            return Attribution(match.group("noun"), speaker)
     return None
 
 

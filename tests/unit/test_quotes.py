@@ -494,3 +494,27 @@ def test_contracted_subject_before_a_cue_still_reports() -> None:
     body = "Omar Diaz spoke last. He's claiming that the vote was rigged from the start."
     found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
     assert indirect(found) == [("the vote was rigged from the start", "Omar Diaz")]
+
+
+def test_possessor_of_a_speech_noun_said_the_quote() -> None:
+    body = (
+        "The fact-checkers examined Ada Quist's claim that there were "
+        '"hundreds of empty homes" in Vell.'
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"))
+    assert direct(found) == [("hundreds of empty homes", "Ada Quist")]
+
+
+def test_speech_noun_as_a_subject_introduces_nothing() -> None:
+    body = 'The board said the plan was "a mistake", and Omar Diaz said his remarks were "fair".'
+    found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
+    assert ("fair", "Omar Diaz") in direct(found)
+
+
+def test_participle_cue_after_by_credits_the_clause_subject() -> None:
+    body = (
+        "Ada Quist, a surgeon, went on Radio Vell and began by saying she would "
+        '"never" operate on a friend.'
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"), entity(body, "Radio Vell", "ORG"))
+    assert direct(found) == [("never", "Ada Quist")]
