@@ -50,6 +50,9 @@ _ORGANISATION_NAME = re.compile(
 
 _WORD = re.compile(r"[a-z]+")
 
+# A relative pronoun: what follows it is about the noun right before it.
+_RELATIVE = re.compile(r"\b(?:who|whom|whose|which)\b")
+
 # The last word before a pronoun.
 _WORD_BEFORE = re.compile(r"\b([A-Za-z]+)[ ,]*$")
 
@@ -123,6 +126,8 @@ def infer_genders(
         if sentences is not None:
             # The pronoun of the mention's own sentence: in the next, "he" is its subject's.
             stop = min(stop, max(sentences.bounds(mention.start)[1], mention.end))
+        paragraph_end = body.find("\n", mention.end, stop)
+        stop = paragraph_end if paragraph_end >= 0 else stop  # nor one of another line
         pronoun = _GENDERED_PRONOUN.search(body, mention.end, stop)
         if (
             pronoun
@@ -142,6 +147,9 @@ def _refers_back(body: str, mention_end: int, pronoun: re.Match[str]) -> bool:
     ("Ruiz and his team"), or a subject right after a speech verb or a subordinator
     ("Ruiz said she", "Ruiz left because he"). A subject after "and" or a comma opens a
     clause of its own, often about someone else ("Ruiz waved, and she left")."""
+    relative = _RELATIVE.search(body, mention_end, pronoun.start())
+    if relative and body[mention_end : relative.start()].strip(" ,"):
+        return False  # "Ruiz spoke to the nominee, who began his speech": the nominee's
     if pronoun.group().lower() not in ("he", "she"):
         return True
     word = _WORD_BEFORE.search(body, mention_end, pronoun.start())

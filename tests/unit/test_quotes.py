@@ -518,3 +518,12 @@ def test_participle_cue_after_by_credits_the_clause_subject() -> None:
     )
     found = quotes(body, entity(body, "Ada Quist", "PERSON"), entity(body, "Radio Vell", "ORG"))
     assert direct(found) == [("never", "Ada Quist")]
+
+
+def test_possessive_in_a_relative_clause_gives_no_gender_to_the_name_before() -> None:
+    body = (
+        "Lena Park spoke to the candidate, who began his speech late. Park waited.\n\n"
+        '"We came for answers," she said.'
+    )
+    found = quotes(body, entity(body, "Lena Park", "PERSON", "Park"))
+    assert direct(found) == [("We came for answers", "Lena Park")]
