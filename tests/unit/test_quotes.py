@@ -527,3 +527,15 @@ def test_possessive_in_a_relative_clause_gives_no_gender_to_the_name_before() ->
     )
     found = quotes(body, entity(body, "Lena Park", "PERSON", "Park"))
     assert direct(found) == [("We came for answers", "Lena Park")]
+
+
+def test_noted_and_suggested_report_a_clause() -> None:
+    body = (
+        "Ines Mora toured the harbour. The quay walls are crumbling, she noted. "
+        "Omar Diaz suggested the council would pay for the repairs."
+    )
+    found = quotes(body, entity(body, "Ines Mora", "PERSON"), entity(body, "Omar Diaz", "PERSON"))
+    assert indirect(found) == [
+        ("The quay walls are crumbling", "Ines Mora"),
+        ("the council would pay for the repairs", "Omar Diaz"),
+    ]
