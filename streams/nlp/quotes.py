@@ -44,6 +44,7 @@ __all__ = ["add_quotes", "extract_quotes", "fallback_sentences"]
 MIN_QUOTE_WORDS = 3  # shorter quoted text is speech only when a cue in its sentence credits it
 _CONTEXT_CHARS = 200  # how far from a quote its attribution is looked for
 _MAX_LABEL_WORDS = 14  # longest "Name, role at Outlet" before a colon
+_MAX_SIGN_OFF_WORDS = 5  # longest name after a sign-off dash, before any comma
 _FOLLOW_CHARS = 30  # how far after a fragment its cue may follow ('," she said')
 _NAMING_CHARS = 60  # how far before a fragment a naming cue ("called") is looked for
 
@@ -87,7 +88,7 @@ def attribution_after(doc: Document, segment: Segment, limit: int) -> Attributio
     body = doc.body
     start = segment.close + 1
     sign_off = _DASH_SIGN_OFF.match(body, start, limit)
-    if sign_off and sign_off.end() < limit:
+    if sign_off and sign_off.end() < limit and _is_sign_off(body, sign_off.end(), limit):
         speaker = head_speaker(doc, sign_off.end(), _line_end(body, sign_off.end(), limit))
         if speaker is not None:
             return Attribution("―", speaker)
@@ -121,6 +122,14 @@ def attribution_after(doc: Document, segment: Segment, limit: int) -> Attributio
             return attribution
         first = first or attribution  # '" announced in May, said Smith': read on
     return first
+
+
+def _is_sign_off(body: str, start: int, limit: int) -> bool:
+    """Tell whether the words after a dash sign a quote off: a capitalised name, its role at
+    most after a comma ('― Ana Ruiz, Halden'), not a clause ('— a metaphor for ...')."""
+    line_end = _line_end(body, start, limit)
+    head = body[start:line_end].split(",")[0]
+    return body[start : start + 1].isupper() and count_words(head) <= _MAX_SIGN_OFF_WORDS
 
 
 def attribution_before(doc: Document, segment: Segment, floor: int) -> Attribution | None:

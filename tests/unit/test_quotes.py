@@ -539,3 +539,12 @@ def test_noted_and_suggested_report_a_clause() -> None:
         ("The quay walls are crumbling", "Ines Mora"),
         ("the council would pay for the repairs", "Omar Diaz"),
     ]
+
+
+def test_dash_clause_after_a_quote_is_no_sign_off() -> None:
+    body = (
+        'Ada Quist dismissed the port as "a museum of cranes" — a jibe at the '
+        "harbour board of Omar Diaz."
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"), entity(body, "Omar Diaz", "PERSON"))
+    assert direct(found) == [("a museum of cranes", "Ada Quist")]
