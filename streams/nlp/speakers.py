@@ -59,8 +59,9 @@ _PARTICIPLE_AFTER_BY = re.compile(r"\bby[ ]+\w+ing$")
 # A passive before a cue: "was told", "has been asked" (no speaker is reporting).
 PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
 
-# "and" / "but" right before a cue: the sentence's subject said it ("... and said C").
-_COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
+# "and" / "but" right before a cue: the sentence's subject said it ("... and said C", "...
+# but has said C").
+_COORDINATED = re.compile(r"\b(?:and|but)[ ]+(?:(?:has|have|had|also|then|later|again)[ ]+){0,2}$")
 
 # Space and the quote marks that may close a quote before its cue ('," said', "'' said").
 _MARKS_AND_SPACE = " \t\n'’\"”"

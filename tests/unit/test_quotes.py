@@ -548,3 +548,12 @@ def test_dash_clause_after_a_quote_is_no_sign_off() -> None:
     )
     found = quotes(body, entity(body, "Ada Quist", "PERSON"), entity(body, "Omar Diaz", "PERSON"))
     assert direct(found) == [("a museum of cranes", "Ada Quist")]
+
+
+def test_coordinated_cue_with_an_auxiliary_credits_the_sentence_subject() -> None:
+    body = (
+        "Ines Mora, like her deputy, has backed the levy but has said the harbour "
+        "fees will not rise this year."
+    )
+    found = quotes(body, entity(body, "Ines Mora", "PERSON"))
+    assert indirect(found) == [("the harbour fees will not rise this year", "Ines Mora")]
