@@ -37,6 +37,7 @@ from streams.nlp.speakers import (
     head_speaker,
     is_passive,
     possessor_attribution,
+    subject_speaker,
 )
 
 __all__ = ["add_quotes", "extract_quotes", "fallback_sentences"]
@@ -207,7 +208,15 @@ def introducing_paragraph(
     colon = start + len(text) - 1
     for cue in reversed(list(lexicon().cue.finditer(doc.body, sentence_start, colon))):
         return attribute(doc, sentence_start, cue, colon)
-    return label_attribution(doc, sentence_start, colon + 1)
+    label = label_attribution(doc, sentence_start, colon + 1)
+    if label is not None:
+        return label
+    # "On July 6, Ruiz made the following comment:": the subject of the closing clause
+    clause_start = max(sentence_start, doc.body.rfind(",", sentence_start, colon) + 1)
+    if count_words(doc.body[clause_start:colon]) > MAX_SUBJECT_WORDS:
+        return None
+    speaker = subject_speaker(doc, clause_start, colon)
+    return Attribution(":", speaker) if speaker is not None else None
 
 
 def previous_sentence_attribution(

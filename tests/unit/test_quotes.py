@@ -557,3 +557,14 @@ def test_coordinated_cue_with_an_auxiliary_credits_the_sentence_subject() -> Non
     )
     found = quotes(body, entity(body, "Ines Mora", "PERSON"))
     assert indirect(found) == [("the harbour fees will not rise this year", "Ines Mora")]
+
+
+def test_introducing_paragraph_without_a_cue_credits_its_subject() -> None:
+    body = (
+        "On 6 May, Ada Quist made the following comment:\n\n"
+        "“Nobody in this city should wait two hours for a night bus.”"
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"))
+    assert direct(found) == [
+        ("Nobody in this city should wait two hours for a night bus.", "Ada Quist")
+    ]
