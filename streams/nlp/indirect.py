@@ -42,6 +42,14 @@ _FREE_RELATIVE = re.compile(
 # A subject pronoun opening a clause right after a cue: "acknowledged it was unlikely".
 _SUBJECT_PRONOUN = re.compile(r"(?:he|she|it|they|we|I|there)\b[ ]+\w")
 
+# A phrase of time or place between a cue and its "that": "said during a rally in X that".
+_CIRCUMSTANCE = re.compile(
+    r"[ ]*(?:at|in|on|during|after|before|while|from|to|with|on|last|this|earlier|later"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+
+_MAX_WORDS_BEFORE_THAT = 8  # longest "at a rally in Halden, Serra," between a cue and "that"
 _MAX_ADDRESSEE_WORDS = 8  # longest "Y" in "C, X told Y."
 _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE = 3  # longest "Y" in "X told Y the plan was ..."
 
@@ -99,13 +107,14 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     window = body[position : min(end, position + 80)]
     comma = window.find(",")
     that = _THAT.search(window)
-    if (
-        that
-        and (comma < 0 or that.start() < comma)
-        and count_words(window[: that.start()]) <= 5
-        and not _FINITE_VERB.search(window, 0, that.start())
-    ):
+    nearer = that and lexicon().cue.search(window, 0, that.start())
+    if nearer and nearer.group().endswith("ing") and count_words(window[: nearer.start()]) <= 3:
+        return None  # "tweets early Friday saying that ...": the participle introduces it
+    if that and _that_opens_clause(window, that, comma):
+        # "said that ...", "said on Monday at a rally in Halden, Serra, that ..."
         position += that.end()
+        while position < end and body[position] in " ,":
+            position += 1  # "said that, if elected, he would ..."
     elif cue.group() in lexicon().addressee and cue.group() in lexicon().reporting:
         opener = addressee_end(body, position, end)
         if opener is None:
@@ -131,6 +140,15 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     if _NAMED_SOURCE.match(body, start, stop):
         return None  # '," said Ana Ruiz, an economist at X.': the source, not a clause
     return start, stop
+
+
+def _that_opens_clause(window: str, that: re.Match[str], comma: int) -> bool:
+    """Tell whether a "that" after a cue opens its clause: a few words after the cue and
+    before any comma, or after a phrase of time or place; no finite verb before it."""
+    words = count_words(window[: that.start()])
+    near = (comma < 0 or that.start() < comma) and words <= 5
+    circumstance = words <= _MAX_WORDS_BEFORE_THAT and _CIRCUMSTANCE.match(window) is not None
+    return (near or circumstance) and not _FINITE_VERB.search(window, 0, that.start())
 
 
 def addressee_end(body: str, position: int, end: int) -> int | None:

@@ -568,3 +568,21 @@ def test_introducing_paragraph_without_a_cue_credits_its_subject() -> None:
     assert direct(found) == [
         ("Nobody in this city should wait two hours for a night bus.", "Ada Quist")
     ]
+
+
+def test_that_after_a_comma_or_a_place_phrase_opens_the_reported_clause() -> None:
+    body = (
+        "Omar Diaz said that, if elected, he would scrap the levy. "
+        "Ines Mora says at a rally in Halden, Serra, that the levy pays for the ferries."
+    )
+    found = quotes(body, entity(body, "Omar Diaz", "PERSON"), entity(body, "Ines Mora", "PERSON"))
+    assert indirect(found) == [
+        ("if elected, he would scrap the levy", "Omar Diaz"),
+        ("the levy pays for the ferries", "Ines Mora"),
+    ]
+
+
+def test_participle_right_after_a_cue_noun_introduces_the_clause() -> None:
+    body = "Omar Diaz sent a series of tweets early Friday saying that the vote was rigged."
+    found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
+    assert indirect(found) == [("the vote was rigged", "Omar Diaz")]
