@@ -201,6 +201,8 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         comma = left.rfind(",")
         bare_cue = not left[comma + 1 :].strip(" '’\"”")  # "C, said X": nothing before the cue
         subject_start = subject_start_of(body, start, cue.start())
+        if subject_start is None:
+            subject_start = bare_subject_start(doc, start, cue.start())
         clause = reported_clause(body, cue, end)
         if clause is not None and subject_start is not None:
             speaker = cue_subject(doc, start, subject_start, cue)
@@ -221,6 +223,16 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
                 if speaker is None and bare_cue:
                     speaker = inverted_speaker(doc, cue.end(), end)  # "C, said Ana Ruiz."
                 return _indirect(body, clause, speaker, text)
+    return None
+
+
+def bare_subject_start(doc: Document, start: int, cue_start: int) -> int | None:
+    """Return where a name right before a cue starts, after a long opening phrase with no
+    comma ("In a March meeting with the board of the Halden Post Ana Ruiz said")."""
+    for mention in reversed(doc.mentions.within(start, cue_start)):
+        if mention.label in ("PERSON", "ORG") and not doc.body[mention.end : cue_start].strip():
+            return mention.start
+        break
     return None
 
 

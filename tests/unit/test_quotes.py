@@ -586,3 +586,14 @@ def test_participle_right_after_a_cue_noun_introduces_the_clause() -> None:
     body = "Omar Diaz sent a series of tweets early Friday saying that the vote was rigged."
     found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
     assert indirect(found) == [("the vote was rigged", "Omar Diaz")]
+
+
+def test_name_right_before_a_cue_after_a_long_opening_phrase() -> None:
+    body = (
+        "In a March meeting with the editorial board of the Halden Courier at its old "
+        "offices Ines Mora said the ferry subsidy may need to be cut in the coming years."
+    )
+    found = quotes(body, entity(body, "Ines Mora", "PERSON"), entity(body, "Halden Courier", "ORG"))
+    assert indirect(found) == [
+        ("the ferry subsidy may need to be cut in the coming years", "Ines Mora")
+    ]
