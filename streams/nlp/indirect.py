@@ -5,6 +5,7 @@ A reported clause needs a speech cue from the lexicon and a source next to it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -49,6 +50,9 @@ _CIRCUMSTANCE = re.compile(
     re.IGNORECASE,
 )
 
+_MAX_CUES_TRIED = 12  # cues of one sentence read for a reported clause
+_LEAD_CHARS = 60  # chars before a cue read for a determiner or free relative
+_VERB_WINDOW = 100  # chars after a cue in which its clause's verb is looked for
 _MAX_WORDS_BEFORE_THAT = 8  # longest "at a rally in Halden, Serra," between a cue and "that"
 _MAX_ADDRESSEE_WORDS = 8  # longest "Y" in "C, X told Y."
 _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE = 3  # longest "Y" in "X told Y the plan was ..."
@@ -62,6 +66,13 @@ _TIME_PHRASE = re.compile(
     r"|on[ ]social[ ]media)\b"
     r"(?:[ ]+(?:night|morning|afternoon|evening))?,?",
     re.IGNORECASE,
+)
+
+# A word that can be a clause's verb: an auxiliary or modal, or a form ending in -ed / -s
+# ("the walls are crumbling", "the plan failed", "she wants"); a noun phrase alone has none.
+_VERB_LIKE = re.compile(
+    r"\b(?:is|was|are|were|has|had|have|will|would|could|should|can|may|might|must|did|does"
+    r"|do|cannot|\w+n['’]t|'s|’s|'re|’re|'ll|’ll|'d|’d|[a-z]{2,}(?:ed|s))\b"
 )
 
 # Words that open a phrase, not a reported clause: "said in documents", "said, and".
@@ -128,6 +139,13 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
             body, _skip_spaces(body, position, end), end
         ):
             return None  # "claimed victory": only a clause with a subject is reported speech
+        opening = _skip_spaces(body, position, end)
+        verb_end = min(end, position + _VERB_WINDOW)
+        if not (
+            _SUBJECT_PRONOUN.match(body, opening, end)
+            or _VERB_LIKE.search(body, position, verb_end)
+        ):
+            return None  # "noted the rule in an interview": a noun phrase, not a clause
     start, stop = trim(body, position, end)
     if _NOT_A_CLAUSE.match(body, start, stop):
         return None
@@ -180,17 +198,20 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
 
     Handles "X said (that) C", "X told Y (that) C", "C, X said", "According to X, C",
     "C, according to X", "X, who ..., said C" and "X did this and said C". A cue that
-    introduces no clause passes the turn to the next cue of the sentence.
+    introduces no clause passes the turn to the next cue of the sentence, up to
+    _MAX_CUES_TRIED of them (each reads the sentence before it: a run-on "sentence" of
+    thousands of cues would cost quadratic time).
     """
     body = doc.body
     start, end = sentence
-    for cue in lexicon().cue.finditer(body, start, end):
+    cues = itertools.islice(lexicon().cue.finditer(body, start, end), _MAX_CUES_TRIED)
+    for cue in cues:
         left = body[start : cue.start()]
         if (
             is_passive(left, cue)
             or _UNREALISED.search(left)
-            or _NOUN_USE.search(left)
-            or _FREE_RELATIVE.search(left)
+            or _NOUN_USE.search(left[-_LEAD_CHARS:])
+            or _FREE_RELATIVE.search(left[-_LEAD_CHARS:])
         ):
             continue
         text = cue.group()

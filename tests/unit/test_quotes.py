@@ -597,3 +597,17 @@ def test_name_right_before_a_cue_after_a_long_opening_phrase() -> None:
     assert indirect(found) == [
         ("the ferry subsidy may need to be cut in the coming years", "Ines Mora")
     ]
+
+
+def test_reporting_cue_before_a_noun_phrase_reports_nothing() -> None:
+    body = "Ines Mora noted the rule in the interview last week. She added a word of praise."
+    assert indirect(quotes(body, entity(body, "Ines Mora", "PERSON"))) == []
+
+
+def test_reporting_cue_before_a_clause_without_that_still_reports() -> None:
+    body = "Ines Mora noted they weren't given the figures. The levy failed, she added."
+    found = quotes(body, entity(body, "Ines Mora", "PERSON"))
+    assert indirect(found) == [
+        ("they weren't given the figures", "Ines Mora"),
+        ("The levy failed", "Ines Mora"),
+    ]
