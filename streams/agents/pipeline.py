@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from streams.config import Settings
 
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 Record = TypeVar("Record", bound=CleanArticle)
 

@@ -50,6 +50,9 @@ _ORGANISATION_NAME = re.compile(
 
 _WORD = re.compile(r"[a-z]+")
 
+# A relative pronoun: what follows it is about the noun right before it.
+_RELATIVE = re.compile(r"\b(?:who|whom|whose|which)\b")
+
 # The last word before a pronoun.
 _WORD_BEFORE = re.compile(r"\b([A-Za-z]+)[ ,]*$")
 
@@ -89,6 +92,12 @@ _PRONOUN_GENDER = {"he": "m", "she": "f"}
 _PRONOUN_LABELS = {"he": ("PERSON",), "she": ("PERSON",), "they": ("ORG", "PERSON"),
                    "it": ("ORG",)}  # fmt: skip
 
+# A subject "he" or "she" (a pronoun that can stand for an earlier one).
+_SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
+
+_MAX_CHAIN = 8  # pronouns followed back to a name
+_CHAIN_SENTENCES = 3  # sentences back a pronoun's antecedent pronoun is looked for
+
 _GENDER_WINDOW = 160  # chars after a mention read for its pronoun
 _ROLE_WINDOW_BEFORE = 40  # "Foreign Minister Wang Yi": the title before a name
 _ROLE_WINDOW_AFTER = 90  # "Wang Yi, the foreign minister,": the appositive after it
@@ -117,6 +126,8 @@ def infer_genders(
         if sentences is not None:
             # The pronoun of the mention's own sentence: in the next, "he" is its subject's.
             stop = min(stop, max(sentences.bounds(mention.start)[1], mention.end))
+        paragraph_end = body.find("\n", mention.end, stop)
+        stop = paragraph_end if paragraph_end >= 0 else stop  # nor one of another line
         pronoun = _GENDERED_PRONOUN.search(body, mention.end, stop)
         if (
             pronoun
@@ -136,6 +147,9 @@ def _refers_back(body: str, mention_end: int, pronoun: re.Match[str]) -> bool:
     ("Ruiz and his team"), or a subject right after a speech verb or a subordinator
     ("Ruiz said she", "Ruiz left because he"). A subject after "and" or a comma opens a
     clause of its own, often about someone else ("Ruiz waved, and she left")."""
+    relative = _RELATIVE.search(body, mention_end, pronoun.start())
+    if relative and body[mention_end : relative.start()].strip(" ,"):
+        return False  # "Ruiz spoke to the nominee, who began his speech": the nominee's
     if pronoun.group().lower() not in ("he", "she"):
         return True
     word = _WORD_BEFORE.search(body, mention_end, pronoun.start())
@@ -172,6 +186,7 @@ class Coreference:
         self.body = body
         self.mentions = mentions
         self.sentences = sentences
+        self._chain: dict[tuple[int, str], str | None] = {}
 
     @cached_property
     def genders(self) -> dict[str, str]:
@@ -192,20 +207,64 @@ class Coreference:
         """Tell whether a mention reads as a clause's subject, not an object or possessor."""
         line_start = self.body.rfind("\n", 0, mention.start) + 1
         lead = self.body[max(line_start, mention.start - 30) : mention.start]
+        if lexicon().inverted_lead.search(lead):
+            return True  # "said Ana Ruiz", "according to NBC's Ana Ruiz": she is the source
         return not (
             _OBJECT_MARKER.search(lead)
             or POSSESSIVE_AFTER.match(self.body, mention.end)
             or lexicon().before_role.match(self.body, mention.end)
         )
 
-    def pronoun(self, pronoun: str, position: int) -> str | None:
+    def pronoun(self, pronoun: str, position: int, depth: int = 0) -> str | None:
         """Return the entity a he/she/they/it at position refers to: the nearest fitting subject.
 
         Mentions in object or possessor position ("told Choe", "Tribe's client") are passed
-        over unless nothing else fits; a person of the other gender never fits.
+        over unless nothing else fits; a person of the other gender never fits. A "he" or
+        "she" that opens the nearest sentence before any fitting name stands for the same
+        person ("Ruiz spoke first. She said ... \n\n '...,' she said"): it is resolved
+        in turn, at most _MAX_CHAIN pronouns back.
         """
         word = pronoun.lower()
-        return self.nearest(_PRONOUN_LABELS.get(word, ()), _PRONOUN_GENDER.get(word), position)
+        labels, gender = _PRONOUN_LABELS.get(word, ()), _PRONOUN_GENDER.get(word)
+        if gender is not None and depth < _MAX_CHAIN:
+            earlier = self._chained_pronoun(word, labels, gender, position)
+            if earlier is not None:
+                key = (earlier, word)
+                if key not in self._chain:
+                    self._chain[key] = self.pronoun(word, earlier, depth + 1)
+                if self._chain[key] is not None:
+                    return self._chain[key]
+        return self.nearest(labels, gender, position)
+
+    def _chained_pronoun(
+        self, word: str, labels: tuple[str, ...], gender: str, position: int
+    ) -> int | None:
+        """Return where a same-gender subject pronoun stands that comes before every fitting
+        subject-like name of the nearest sentence back that has either, if one does."""
+        current = self.sentences.at(position)
+        if current is None:
+            return None
+        first_name: dict[int, int] = {}
+        for mention in map(self.speaker_form, self.mentions.before(position)):
+            sentence = self.sentences.at(mention.start)
+            if sentence is None or current - sentence > _CHAIN_SENTENCES:
+                break
+            if self.fits(mention, labels, gender) and self.is_subject_like(mention):
+                first_name[sentence] = mention.start
+        for sentence in range(current, max(-1, current - _CHAIN_SENTENCES - 1), -1):
+            start, end = self.sentences.spans[sentence]
+            end = min(end, position)
+            pronouns = [
+                m.start()
+                for m in _SUBJECT_PRONOUN.finditer(self.body, start, end)
+                if m.group().lower() == word and not self.mentions.is_quoted(m.start())
+            ]
+            if sentence in first_name:
+                before_name = [p for p in pronouns if p < first_name[sentence]]
+                return before_name[-1] if before_name else None
+            if pronouns:
+                return pronouns[-1]
+        return None
 
     def speaker_form(self, mention: IndexedMention) -> IndexedMention:
         """Return a place-labelled short form as the person or organisation it shortens

@@ -30,6 +30,8 @@ class CueLexicon:
     before_role: re.Pattern[str]  # " campaign spokesman Ana": a name that only modifies a role
     generic_org_nouns: frozenset[str]
     role_nouns: tuple[str, ...]  # every role noun, for finding who holds a role
+    inverted_lead: re.Pattern[str]  # "said (NBC's) " right before a name: the name speaks
+    speech_noun: re.Pattern[str]  # "'s (earlier) claim" / "his claim"; groups "owner", "noun"
 
 
 # Verbs that can stand between a subject and a role ("met minister Wang"): then the name
@@ -54,6 +56,7 @@ def compile_lexicon(table: dict[str, Any]) -> CueLexicon:
     after = list(table["speaker_after"]["phrases"])
     roles = list(table["roles"]["nouns"])
     orgs = list(table["organisations"]["nouns"])
+    nouns = list(table.get("speech_nouns", {}).get("nouns", []))
     return CueLexicon(
         cue=re.compile(rf"\b(?:{_alternation([*after, *forms])})\b"),
         speaker_after=frozenset(p.lower() for p in after),
@@ -79,7 +82,20 @@ def compile_lexicon(table: dict[str, Any]) -> CueLexicon:
         ),
         generic_org_nouns=frozenset(table["organisations"]["generic"]),
         role_nouns=tuple(roles),
+        speech_noun=re.compile(
+            r"(?P<owner>['’]s|\b(?:[Hh]is|[Hh]er))[ ]+(?:[\w-]+[ ]+){0,2}?"
+            rf"(?P<noun>{_alternation(nouns) if nouns else '(?!)'})\b"
+        ),
+        inverted_lead=re.compile(
+            rf"\b(?:{_alternation(sorted(_inverting(speech) | set(after)))})[ ]+"
+            r"(?:[A-Z][\w.&-]*(?:[ ][A-Z][\w.&-]*){0,3}['’]s[ ]+)?$"
+        ),
     )
+
+
+def _inverting(speech: dict[str, dict[str, Any]]) -> set[str]:
+    """Return the cue forms a speaker's name can follow ("said Ana Ruiz", "noted Ana Ruiz")."""
+    return {form for verb in speech.values() if verb.get("inverts") for form in verb["forms"]}
 
 
 @cache

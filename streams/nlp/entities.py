@@ -51,7 +51,7 @@ _PLACE_CONTEXT = re.compile(
 )
 
 # Characters trimmed from either end of a mention: spaces, quotes, brackets, separators.
-_EDGE_CHARS = " \t\n\"'“”‘’`()[]{}<>,;:!?*|-–—"
+_EDGE_CHARS = " \t\n\u00a0\"'“”‘’`()[]{}<>,;:!?*|-–—―•·"
 
 # A leading article or honorific: "the United States", "Mr Wang", "Dr. Jane Doe".
 _LEADING_WORD = re.compile(r"(?:the|The|THE|Mr|Mrs|Ms|Mx|Dr|Prof|Sir|Dame)\.?\s+")
@@ -506,6 +506,13 @@ def merge_short_forms(groups: list[list[RawMention]], text: str = "") -> list[li
     keys = [name_key(normalise_name(g[0].text)) for g in groups]
     labels = [decide_label(g, text) for g in groups]
     persons = [i for i, label in enumerate(labels) if label == "PERSON"]
+    others = [
+        i
+        for i, label in enumerate(labels)
+        if label != "PERSON"
+        and len(keys[i].split()) > 1
+        and could_be_person(canonical_name(groups[i]))
+    ]
     merged: list[list[RawMention]] = [list(g) for g in groups]
     for index, group in enumerate(groups):
         if labels[index] not in _SHORT_FORM_LABELS and (
@@ -514,6 +521,11 @@ def merge_short_forms(groups: list[list[RawMention]], text: str = "") -> list[li
         ):
             continue  # a one-word surname is often mislabelled ("Salas" as WORK_OF_ART)
         targets = [persons[t] for t in short_form_targets(keys[index], [keys[p] for p in persons])]
+        if not targets and labels[index] == "PERSON":
+            # "Okafor" tagged PERSON, "Dara Okafor" tagged GPE: the full name the model
+            # mislabelled is hers, when it could be a person's name at all
+            names = [p for p in others if p != index]
+            targets = [names[t] for t in short_form_targets(keys[index], [keys[p] for p in names])]
         targets = [t for t in targets if t != index]
         if not targets:
             continue

@@ -5,6 +5,7 @@ A reported clause needs a speech cue from the lexicon and a source next to it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -15,6 +16,7 @@ from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
     Document,
     appositive_speaker,
+    cue_subject,
     inverted_speaker,
     is_passive,
     subject_start_of,
@@ -23,9 +25,35 @@ from streams.nlp.speakers import (
 # An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet).
 _UNREALISED = re.compile(r"(?:\bto|\b[Ll]et['’]s|\b[Ll]et[ ]us)[ ]+$")
 
+# A determiner or possessive right before a cue: the cue word is a noun ("his tweets",
+# "Friday's reports", "the charges"), not a verb; "he's claiming" is a verb.
+_NOUN_USE = re.compile(
+    r"(?:\b(?:his|her|their|its|our|my|your|the|a|an|these|those|this|that|early-morning"
+    r"|late-night|new|recent|latest|criminal|several|many|such)"
+    r"|(?<!\b[Hh]e)(?<!\b[Ss]he)(?<!\b[Ii]t)(?<!\b[Tt]hat)(?<!\b[Tt]here)(?<!\b[Ww]ho)['’]s)[ ]+$",
+    re.IGNORECASE,
+)
+
+# A free relative before the cue's subject: "what Trump says his plan would do", "everything
+# she says": the cue is inside a noun phrase, and reports nothing.
+_FREE_RELATIVE = re.compile(
+    r"\b(?:what|whatever|everything|anything|nothing)[ ]+(?:[\w'’.-]+[ ]+){1,3}$", re.IGNORECASE
+)
+
 # A subject pronoun opening a clause right after a cue: "acknowledged it was unlikely".
 _SUBJECT_PRONOUN = re.compile(r"(?:he|she|it|they|we|I|there)\b[ ]+\w")
 
+# A phrase of time or place between a cue and its "that": "said during a rally in X that".
+_CIRCUMSTANCE = re.compile(
+    r"[ ]*(?:at|in|on|during|after|before|while|from|to|with|on|last|this|earlier|later"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+
+_MAX_CUES_TRIED = 12  # cues of one sentence read for a reported clause
+_LEAD_CHARS = 60  # chars before a cue read for a determiner or free relative
+_VERB_WINDOW = 100  # chars after a cue in which its clause's verb is looked for
+_MAX_WORDS_BEFORE_THAT = 8  # longest "at a rally in Halden, Serra," between a cue and "that"
 _MAX_ADDRESSEE_WORDS = 8  # longest "Y" in "C, X told Y."
 _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE = 3  # longest "Y" in "X told Y the plan was ..."
 
@@ -38,6 +66,13 @@ _TIME_PHRASE = re.compile(
     r"|on[ ]social[ ]media)\b"
     r"(?:[ ]+(?:night|morning|afternoon|evening))?,?",
     re.IGNORECASE,
+)
+
+# A word that can be a clause's verb: an auxiliary or modal, or a form ending in -ed / -s
+# ("the walls are crumbling", "the plan failed", "she wants"); a noun phrase alone has none.
+_VERB_LIKE = re.compile(
+    r"\b(?:is|was|are|were|has|had|have|will|would|could|should|can|may|might|must|did|does"
+    r"|do|cannot|\w+n['’]t|'s|’s|'re|’re|'ll|’ll|'d|’d|[a-z]{2,}(?:ed|s))\b"
 )
 
 # Words that open a phrase, not a reported clause: "said in documents", "said, and".
@@ -83,13 +118,14 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     window = body[position : min(end, position + 80)]
     comma = window.find(",")
     that = _THAT.search(window)
-    if (
-        that
-        and (comma < 0 or that.start() < comma)
-        and count_words(window[: that.start()]) <= 5
-        and not _FINITE_VERB.search(window, 0, that.start())
-    ):
+    nearer = that and lexicon().cue.search(window, 0, that.start())
+    if nearer and nearer.group().endswith("ing") and count_words(window[: nearer.start()]) <= 3:
+        return None  # "tweets early Friday saying that ...": the participle introduces it
+    if that and _that_opens_clause(window, that, comma):
+        # "said that ...", "said on Monday at a rally in Halden, Serra, that ..."
         position += that.end()
+        while position < end and body[position] in " ,":
+            position += 1  # "said that, if elected, he would ..."
     elif cue.group() in lexicon().addressee and cue.group() in lexicon().reporting:
         opener = addressee_end(body, position, end)
         if opener is None:
@@ -103,6 +139,13 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
             body, _skip_spaces(body, position, end), end
         ):
             return None  # "claimed victory": only a clause with a subject is reported speech
+        opening = _skip_spaces(body, position, end)
+        verb_end = min(end, position + _VERB_WINDOW)
+        if not (
+            _SUBJECT_PRONOUN.match(body, opening, end)
+            or _VERB_LIKE.search(body, position, verb_end)
+        ):
+            return None  # "noted the rule in an interview": a noun phrase, not a clause
     start, stop = trim(body, position, end)
     if _NOT_A_CLAUSE.match(body, start, stop):
         return None
@@ -115,6 +158,15 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     if _NAMED_SOURCE.match(body, start, stop):
         return None  # '," said Ana Ruiz, an economist at X.': the source, not a clause
     return start, stop
+
+
+def _that_opens_clause(window: str, that: re.Match[str], comma: int) -> bool:
+    """Tell whether a "that" after a cue opens its clause: a few words after the cue and
+    before any comma, or after a phrase of time or place; no finite verb before it."""
+    words = count_words(window[: that.start()])
+    near = (comma < 0 or that.start() < comma) and words <= 5
+    circumstance = words <= _MAX_WORDS_BEFORE_THAT and _CIRCUMSTANCE.match(window) is not None
+    return (near or circumstance) and not _FINITE_VERB.search(window, 0, that.start())
 
 
 def addressee_end(body: str, position: int, end: int) -> int | None:
@@ -146,13 +198,21 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
 
     Handles "X said (that) C", "X told Y (that) C", "C, X said", "According to X, C",
     "C, according to X", "X, who ..., said C" and "X did this and said C". A cue that
-    introduces no clause passes the turn to the next cue of the sentence.
+    introduces no clause passes the turn to the next cue of the sentence, up to
+    _MAX_CUES_TRIED of them (each reads the sentence before it: a run-on "sentence" of
+    thousands of cues would cost quadratic time).
     """
     body = doc.body
     start, end = sentence
-    for cue in lexicon().cue.finditer(body, start, end):
+    cues = itertools.islice(lexicon().cue.finditer(body, start, end), _MAX_CUES_TRIED)
+    for cue in cues:
         left = body[start : cue.start()]
-        if is_passive(left, cue) or _UNREALISED.search(left):
+        if (
+            is_passive(left, cue)
+            or _UNREALISED.search(left)
+            or _NOUN_USE.search(left[-_LEAD_CHARS:])
+            or _FREE_RELATIVE.search(left[-_LEAD_CHARS:])
+        ):
             continue
         text = cue.group()
         if text.lower() == "according to":
@@ -162,9 +222,11 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         comma = left.rfind(",")
         bare_cue = not left[comma + 1 :].strip(" '’\"”")  # "C, said X": nothing before the cue
         subject_start = subject_start_of(body, start, cue.start())
+        if subject_start is None:
+            subject_start = bare_subject_start(doc, start, cue.start())
         clause = reported_clause(body, cue, end)
         if clause is not None and subject_start is not None:
-            speaker = appositive_speaker(doc, subject_start, cue.start())
+            speaker = cue_subject(doc, start, subject_start, cue)
             return _indirect(body, clause, speaker, text)
         if not left[comma + 1 :].strip():
             comma = appositive_opening(left, comma)
@@ -182,6 +244,16 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
                 if speaker is None and bare_cue:
                     speaker = inverted_speaker(doc, cue.end(), end)  # "C, said Ana Ruiz."
                 return _indirect(body, clause, speaker, text)
+    return None
+
+
+def bare_subject_start(doc: Document, start: int, cue_start: int) -> int | None:
+    """Return where a name right before a cue starts, after a long opening phrase with no
+    comma ("In a March meeting with the board of the Halden Post Ana Ruiz said")."""
+    for mention in reversed(doc.mentions.within(start, cue_start)):
+        if mention.label in ("PERSON", "ORG") and not doc.body[mention.end : cue_start].strip():
+            return mention.start
+        break
     return None
 
 

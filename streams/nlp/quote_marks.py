@@ -59,6 +59,7 @@ class Segment:
     paragraph: int
     attribution: Attribution | None = None
     links: list[int] = field(default_factory=list)
+    inner: list[Segment] = field(default_factory=list)  # quotes nested inside this one
 
 
 def paragraph_spans(body: str) -> list[tuple[int, int]]:
@@ -117,33 +118,113 @@ def is_opening_straight_quote(body: str, index: int, para_end: int) -> bool:
     return index + 1 < para_end and not body[index + 1].isspace()
 
 
+def _is_closing_open_mark(body: str, index: int, para_end: int) -> bool:
+    """Tell whether an opening curly mark closes a quote instead: it is typed straight after
+    a word and space or the paragraph's end follows ('were “Mostly False.“' in real copy)."""
+    return (
+        index > 0
+        and not body[index - 1].isspace()
+        and (index + 1 >= para_end or body[index + 1].isspace())
+    )
+
+
+class _Pairing:
+    """The state of one paragraph's pairing: an open quote and a quote nested in it."""
+
+    def __init__(self, body: str, number: int, para_end: int) -> None:
+        self.body = body
+        self.number = number
+        self.para_end = para_end
+        self.open_at: int | None = None
+        self.straight = False  # the open quote opened with a straight mark
+        self.inner_at: int | None = None  # a nested quote's opening mark
+        self.inner: list[Segment] = []
+
+    def open(self, index: int, straight: bool) -> None:
+        self.open_at, self.straight, self.inner_at, self.inner = index, straight, None, []
+
+    def close(self, index: int | None) -> Segment:
+        assert self.open_at is not None
+        start, end = trim(self.body, self.open_at + 1, self.para_end if index is None else index)
+        segment = Segment(self.open_at, index, start, end, self.number, inner=self.inner)
+        self.open_at, self.inner_at, self.inner = None, None, []
+        return segment
+
+    def close_inner(self, index: int) -> None:
+        assert self.inner_at is not None
+        start, end = trim(self.body, self.inner_at + 1, index)
+        self.inner.append(Segment(self.inner_at, index, start, end, self.number))
+        self.inner_at = None
+
+
 def pair_quote_marks(body: str, paragraphs: Sequence[tuple[int, int]]) -> list[Segment]:
     """Pair quote marks paragraph by paragraph into quoted segments (one linear pass).
 
     A quote left open at a paragraph's end continues when the next paragraph opens with a
-    quote mark (news style for multi-paragraph quotes); otherwise the stray mark is ignored.
+    quote mark (news style for multi-paragraph quotes); otherwise the stray mark is ignored
+    and the quotes nested in it stand on their own.
+
+    A quote can hold one level of nested quotes, kept in its segment's `inner`: curly marks
+    inside straight ones (transcript style: '"PENCE: It is like “Shark Tank.” But ...'), or
+    curly inside curly when the next two marks both close. An opening curly mark typed
+    after a word, with space after it, closes the open quote.
     """
     segments: list[Segment] = []
     for number, (para_start, para_end) in enumerate(paragraphs):
-        open_at: int | None = None
-        for match in _QUOTE_MARK.finditer(body, para_start, para_end):
-            index, mark = match.start(), match.group()
-            if mark == "“" or (mark == '"' and open_at is None):
-                if mark == "“" or is_opening_straight_quote(body, index, para_end):
-                    open_at = index
+        marks = [(m.start(), m.group()) for m in _QUOTE_MARK.finditer(body, para_start, para_end)]
+        state = _Pairing(body, number, para_end)
+        for position, (index, mark) in enumerate(marks):
+            if state.open_at is None:
+                straight = mark == '"'
+                if mark == "“" or (straight and is_opening_straight_quote(body, index, para_end)):
+                    state.open(index, straight)
                 continue
-            if open_at is not None:
-                start, end = trim(body, open_at + 1, index)
-                segments.append(Segment(open_at, index, start, end, number))
-                open_at = None
-        if open_at is not None and _opens_with_quote(body, paragraphs, number + 1):
-            start, end = trim(body, open_at + 1, para_end)
-            segments.append(Segment(open_at, None, start, end, number))
+            if state.inner_at is not None:
+                if mark == "“":
+                    state.inner_at = index  # the nested quote never closed: it opens again
+                elif mark == "”" or not state.straight:
+                    state.close_inner(index)
+                else:
+                    segments.append(state.close(index))  # '"... “x"': the outer quote closes
+                continue
+            if mark == "“" and _is_closing_open_mark(body, index, para_end):
+                segments.append(state.close(index))
+            elif mark == "“" and (state.straight or _nests(marks, position)):
+                state.inner_at = index
+            elif mark == "“":
+                segments.extend(state.inner)  # the open quote never closed: a new one opens
+                state.open(index, straight=False)
+            else:
+                segments.append(state.close(index))
+        if state.open_at is not None:
+            if _opens_with_quote(body, paragraphs, number + 1):
+                segments.append(state.close(None))
+            else:
+                segments.extend(state.inner)
     return segments
+
+
+def _nests(marks: Sequence[tuple[int, str]], position: int) -> bool:
+    """Tell whether the curly mark at position opens a quote nested in the open one: the
+    next two marks both close (its own close, then the open quote's)."""
+    following = marks[position + 1 : position + 3]
+    return len(following) == 2 and all(mark != "“" for _, mark in following)
 
 
 def _opens_with_quote(body: str, paragraphs: Sequence[tuple[int, int]], number: int) -> bool:
     return number < len(paragraphs) and body[paragraphs[number][0]] in '"“'
+
+
+def pieces(body: str, segment: Segment) -> list[tuple[int, int]]:
+    """Return the [start, end) stretches of a segment's own text, around its nested quotes."""
+    spans: list[tuple[int, int]] = []
+    start = segment.start
+    for inner in segment.inner:
+        assert inner.close is not None
+        spans.append(trim(body, start, inner.open))
+        start = inner.close + 1
+    spans.append(trim(body, start, segment.end))
+    return [(s, e) for s, e in spans if s < e]
 
 
 class SentenceIndex:

@@ -50,13 +50,24 @@ _ADVERB_ONLY = re.compile(r"[ ]*(?:[a-z]+ly|also|then|later|again|once)[ ]*")
 # A participle cue after a comma: the clause before it has the subject ("..., saying").
 _PARTICIPLE_AFTER_CLAUSE = re.compile(r",[ ]+\w+ing$")
 
+# What follows a speech noun that introduces a quote: "claim that", "promise of", "words:".
+_INTRODUCES = re.compile(r"[ ]*(?:that\b|of\b|:|,|[\"“])")
+
+# A participle cue after "by": "... and began by saying" (the clause's subject speaks).
+_PARTICIPLE_AFTER_BY = re.compile(r"\bby[ ]+\w+ing$")
+
 # A passive before a cue: "was told", "has been asked" (no speaker is reporting).
 PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
 
-# "and" / "but" right before a cue: the sentence's subject said it ("... and said C").
-_COORDINATED = re.compile(r"\b(?:and|but)[ ]+$")
+# "and" / "but" right before a cue: the sentence's subject said it ("... and said C", "...
+# but has said C").
+_COORDINATED = re.compile(r"\b(?:and|but)[ ]+(?:(?:has|have|had|also|then|later|again)[ ]+){0,2}$")
+
+# Space and the quote marks that may close a quote before its cue ('," said', "'' said").
+_MARKS_AND_SPACE = " \t\n'’\"”"
 
 MAX_SUBJECT_WORDS = 12  # longest "X" in "X said"
+_MAX_OPENERS = 2  # opening phrases read past before a subject's head ("On Monday, in X, ...")
 _MAX_INVERTED_SPEAKER_CHARS = 60  # longest "X" in "said X"
 
 
@@ -191,20 +202,31 @@ def inverted_speaker(doc: Document, cue_end: int, end: int) -> str | None:
 
 def appositive_speaker(doc: Document, start: int, cue_start: int) -> str | None:
     """Return the speaker of "X, who backs Y, said": the head before the first comma if it
-    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said")."""
-    punctuation = _APPOSITIVE_BREAK.search(doc.body, start, cue_start)
-    comma = punctuation.start() if punctuation else -1
-    if comma > 0:
+    names one, else the best candidate of the whole subject ("His team, Velo Alpino, said").
+
+    A head with nothing that could speak is an opening phrase ("With a week to go, Ana Ruiz,
+    an adviser to X, said"): the head after it is read instead, up to _MAX_OPENERS of them.
+    """
+    head_start = start
+    for _ in range(_MAX_OPENERS + 1):
+        punctuation = _APPOSITIVE_BREAK.search(doc.body, head_start, cue_start)
+        comma = punctuation.start() if punctuation else -1
+        if comma <= 0:
+            break
+        candidates = speaker_candidates(doc, head_start, comma)
         head = [
             c
-            for c in speaker_candidates(doc, start, comma)
+            for c in candidates
             if c.speaker and c.rank <= 1 and doc.mentions.is_mention_at(c.start)
         ]
         if head:
             return min(head, key=lambda c: (c.rank, comma - c.end)).speaker
-        name = _unlisted_name(doc.body, start, comma)
+        name = _unlisted_name(doc.body, head_start, comma)
         if name is not None:
             return name  # "Ana Ruiz, an adviser to the Veltra board, said": the model missed her
+        if any(c.rank <= 1 for c in candidates) or punctuation is None:
+            break
+        head_start = punctuation.end()
     return subject_speaker(doc, start, cue_start)
 
 
@@ -233,7 +255,7 @@ def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
         return start
     comma = left.rfind(",")
     subject = left[comma + 1 :]
-    if not subject.strip() or _ADVERB_ONLY.fullmatch(subject):
+    if not subject.strip(_MARKS_AND_SPACE) or _ADVERB_ONLY.fullmatch(subject):
         # "Ana Ruiz, the mayor, (forcefully) said": the subject is before the appositive
         return start if comma > 0 and count_words(left) <= 2 * MAX_SUBJECT_WORDS else None
     return start + comma + 1 if count_words(subject) <= MAX_SUBJECT_WORDS else None
@@ -245,15 +267,22 @@ def attribute(doc: Document, start: int, cue: re.Match[str], end: int) -> Attrib
     if text.lower() in lexicon().speaker_after:
         return Attribution(text, inverted_speaker(doc, cue.end(), end))
     subject_start = subject_start_of(doc.body, start, cue.start())
-    speaker = None
-    if _PARTICIPLE_AFTER_CLAUSE.search(doc.body, start, cue.end()):
-        speaker = clause_subject(doc, start, cue.start())
-    speaker = speaker or appositive_speaker(
-        doc, start if subject_start is None else subject_start, cue.start()
-    )
+    speaker = cue_subject(doc, start, start if subject_start is None else subject_start, cue)
     if speaker is None and not doc.body[start : cue.start()].strip(" ,"):
         speaker = inverted_speaker(doc, cue.end(), end)
     return Attribution(text, speaker)
+
+
+def cue_subject(doc: Document, start: int, subject_start: int, cue: re.Match[str]) -> str | None:
+    """Return the speaker of a cue from its subject, read from subject_start: for a participle
+    after a comma ("X spoke on radio, saying"), the subject of the clause before it."""
+    speaker = None
+    if _PARTICIPLE_AFTER_CLAUSE.search(doc.body, start, cue.end()):
+        speaker = clause_subject(doc, start, cue.start())
+    elif _PARTICIPLE_AFTER_BY.search(doc.body, start, cue.end()):
+        comma = doc.body.rfind(",", start, cue.start())
+        speaker = clause_subject(doc, start, cue.start() if comma < 0 else comma)
+    return speaker or appositive_speaker(doc, subject_start, cue.start())
 
 
 def clause_subject(doc: Document, start: int, cue_start: int) -> str | None:
@@ -261,11 +290,37 @@ def clause_subject(doc: Document, start: int, cue_start: int) -> str | None:
     it, saying ..." is Ruiz. The first person or organisation of the clause in subject
     position speaks; one after "told", "for" or "with" is its object."""
     comma = doc.body.rfind(",", start, cue_start)
+    comma = cue_start if comma < 0 else comma
     for candidate in sorted(speaker_candidates(doc, start, comma), key=lambda c: c.start):
         if candidate.speaker is None or candidate.rank > 1:
             continue
         if not doc.coref.in_object_position(candidate.start):
             return candidate.speaker
+    return None
+
+
+def possessor_attribution(doc: Document, start: int, end: int) -> Attribution | None:
+    """Return the attribution of the last speech noun in [start, end) with a possessor who
+    speaks: "Ana Ruiz's claim that ..." is Ana Ruiz's, "his claim" the person "he" is."""
+    found = list(lexicon().speech_noun.finditer(doc.body, start, end))
+    for match in reversed(found):
+        if not _INTRODUCES.match(doc.body, match.end(), end):
+            continue  # "his comments were ...": the noun is a subject, not an introduction
+        owner = match.group("owner")
+        if owner.lower() in ("his", "her"):
+            pronoun = "he" if owner.lower() == "his" else "she"
+            speaker = doc.coref.pronoun(pronoun, match.start())
+        else:
+            speaker = next(
+                (
+                    named.name
+                    for named in map(doc.coref.speaker_form, doc.mentions.within(start, end))
+                    if named.end == match.start() and named.label in ("PERSON", "ORG")
+                ),
+                None,
+            )
+        if speaker is not None:
+            return Attribution(match.group("noun"), speaker)
     return None
 
 

@@ -16,7 +16,7 @@ def test_the_shipped_lexicon_matches_common_and_uncommon_cues() -> None:
 
 def test_a_table_compiles_into_patterns() -> None:
     table = {
-        "speech": {"grumble": {"forms": ["grumbled"], "reports": True}},
+        "speech": {"grumble": {"forms": ["grumbled"], "reports": True, "inverts": True}},
         "speaker_after": {"phrases": ["according to"]},
         "roles": {"nouns": ["harbour master"]},
         "organisations": {"nouns": ["guild"], "generic": ["guild"]},
@@ -26,3 +26,13 @@ def test_a_table_compiles_into_patterns() -> None:
     assert cues.reporting == {"grumbled", "according to"}
     assert cues.role.search("the harbour master said")
     assert cues.description.search("The Weavers Guild said")
+    assert cues.inverted_lead.search("the levy was unfair, grumbled ")
+    assert cues.speech_noun.search("Ines's claim") is None  # no speech nouns in this table
+
+
+def test_speech_nouns_and_inverting_verbs_come_from_the_table() -> None:
+    cues = lexicon()
+    owner = cues.speech_noun.search("Ada Quist's earlier claim that")
+    assert owner is not None and owner.group("noun") == "claim"
+    assert cues.inverted_lead.search("the vote was close, noted Radio Vell's ")
+    assert cues.inverted_lead.search("the vote was close, praised ") is None

@@ -407,3 +407,21 @@ def test_a_title_and_a_title_case_verb_are_not_part_of_the_name(blank: Language)
     text = "Minister Halvar Dunn Says Ferries Will Run\n\nRepresentative Joan Pell voted no."
     ents = [("Halvar Dunn Says", "PERSON"), ("Representative Joan Pell", "PERSON")]
     assert entity_labels(blank, text, ents) == {"Halvar Dunn": "PERSON", "Joan Pell": "PERSON"}
+
+
+def test_sign_off_bar_is_not_part_of_the_name(blank: Language) -> None:
+    text = "“We want the bridge back.” ―\u00a0Lina Okoro\n“It is too late.” ― Rafe Mund"
+    doc = make_doc(blank, text, [("―\u00a0Lina Okoro", "PERSON"), ("― Rafe Mund", "PERSON")])
+    assert [e.name for e in extract_entities(doc)] == ["Lina Okoro", "Rafe Mund"]
+
+
+def test_surname_tagged_person_joins_a_full_name_tagged_as_a_place(blank: Language) -> None:
+    text = "Its chair, Lina Okoro, spoke first. Okoro said the count was wrong, Okoro added."
+    doc = make_doc(
+        blank,
+        text,
+        [("Lina Okoro", "GPE"), ("Okoro", "PERSON"), ("Okoro", "PERSON")],
+    )
+    [entity] = extract_entities(doc)
+    assert (entity.name, entity.label) == ("Lina Okoro", "PERSON")
+    assert [m.text for m in entity.mentions] == ["Lina Okoro", "Okoro", "Okoro"]

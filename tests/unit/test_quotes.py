@@ -334,3 +334,280 @@ def test_a_trailing_attribution_with_an_appositive_names_the_speaker() -> None:
     body = "A third of the homes will be cheaper, the developer, Greenway Homes, said."
     found = quotes(body, entity(body, "Greenway Homes", "ORG"))
     assert indirect(found) == [("A third of the homes will be cheaper", "Greenway Homes")]
+
+
+def test_curly_quote_nested_in_a_straight_transcript_quote() -> None:
+    body = (
+        'The exchange ran as follows.\n\n"OKAFOR: My rival thinks this is an episode of '
+        "“Dragon's Den.” It is not.\n\n\"HALE: Let me answer that."
+    )
+    found = direct(quotes(body, entity(body, "Joy Okafor", "PERSON", "OKAFOR")))
+    assert ("OKAFOR: My rival thinks this is an episode of", "Joy Okafor") in found
+    assert ("Dragon's Den.", "Joy Okafor") in found
+
+
+def test_curly_quote_nested_in_a_curly_quote() -> None:
+    body = "“I would rather live in what he calls “chaos” than in his order.” ― Mina Sol"
+    found = direct(quotes(body, entity(body, "Mina Sol", "PERSON")))
+    assert found == [
+        ("I would rather live in what he calls", "Mina Sol"),
+        ("chaos", "Mina Sol"),
+    ]
+
+
+def test_nested_quote_takes_the_cue_that_names_its_speaker() -> None:
+    body = (
+        'Ruth Abel wrote: "The crowd grew quiet. Then Tom Vance walked in, chanting '
+        '“No more delays!” and the hall rose."'
+    )
+    found = direct(
+        quotes(body, entity(body, "Ruth Abel", "PERSON"), entity(body, "Tom Vance", "PERSON"))
+    )
+    assert ("No more delays!", "Tom Vance") in found
+    assert found[0] == ("The crowd grew quiet. Then Tom Vance walked in, chanting", "Ruth Abel")
+
+
+def test_opening_curly_mark_typed_as_the_close() -> None:
+    body = "Ines Mora said the rate was “far higher than anyone admits, at 40 percent.“"
+    assert direct(quotes(body, entity(body, "Ines Mora", "PERSON"))) == [
+        ("far higher than anyone admits, at 40 percent.", "Ines Mora")
+    ]
+
+
+def test_short_question_then_cue_after_a_sentence_split() -> None:
+    body = "Lena Park met her brother at the gate.\n\n“You waiting?” Park asked, smiling."
+    sentences = [Span(start=0, end=38), Span(start=40, end=54), Span(start=55, end=len(body))]
+    found = quotes(body, entity(body, "Lena Park", "PERSON", "Park"), sentences=sentences)
+    assert direct(found) == [("You waiting?", "Lena Park")]
+
+
+def test_cue_of_a_later_clause_does_not_credit_a_fragment() -> None:
+    body = (
+        'The senator said it was "a blunder" to sign the deal, but Omar Diaz denied '
+        "that the deal was signed."
+    )
+    found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
+    assert ("a blunder", None) in direct(found)
+
+
+def test_participle_cue_credits_the_clause_subject_not_the_outlet_it_spoke_on() -> None:
+    body = (
+        "The Halden Council spoke on Radio Halden on Monday, saying that the mayor must "
+        'publish the audit "without any delay."'
+    )
+    found = quotes(body, entity(body, "Halden Council", "ORG"), entity(body, "Radio Halden", "ORG"))
+    assert ("without any delay.", "Halden Council") in direct(found)
+    assert indirect(found)[0][1] == "Halden Council"
+
+
+def test_quote_with_its_own_cue_inside_a_reported_clause_keeps_its_speaker() -> None:
+    body = (
+        "When Nadia Holt noted that Piet Vos has paid no tax in years, Vos replied, "
+        "“That just makes me careful.”"
+    )
+    found = quotes(
+        body, entity(body, "Nadia Holt", "PERSON"), entity(body, "Piet Vos", "PERSON", "Vos")
+    )
+    assert direct(found) == [("That just makes me careful.", "Piet Vos")]
+
+
+def test_subject_after_an_opening_phrase_and_before_its_appositive() -> None:
+    body = (
+        "With a week until the vote, Mara Lind, a senior aide to the Osei campaign, called "
+        'the ruling "a gift to our rivals" on Friday.'
+    )
+    found = quotes(body, entity(body, "Mara Lind", "PERSON"), entity(body, "Osei", "PERSON"))
+    assert direct(found) == [("a gift to our rivals", "Mara Lind")]
+
+
+def test_quote_after_an_attributed_sentence_of_its_paragraph() -> None:
+    body = (
+        "The port may stay shut until spring, Ada Quist said. "
+        '"Nobody wants that, but the repairs take time."'
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"))
+    assert ("Nobody wants that, but the repairs take time.", "Ada Quist") in direct(found)
+
+
+def test_name_after_an_inverted_cue_is_the_antecedent_of_he() -> None:
+    body = (
+        "Pol Marsh, the party chair, called the result a warning. The turnout was low, noted "
+        "Radio Vell's Ivo Brant.\n\n"
+        '"Most voters had made up their minds by June," he wrote.'
+    )
+    found = quotes(
+        body,
+        entity(body, "Pol Marsh", "PERSON"),
+        entity(body, "Ivo Brant", "PERSON"),
+        entity(body, "Radio Vell", "ORG"),
+    )
+    assert direct(found) == [("Most voters had made up their minds by June", "Ivo Brant")]
+
+
+def test_he_follows_a_chain_of_he_back_to_the_name() -> None:
+    body = (
+        "Tomas Reyes, a former governor, joined the rally. He waved while Omar Diaz "
+        "spoke.\n\n"
+        '"Voters will see who is ready," he said.'
+    )
+    found = quotes(body, entity(body, "Tomas Reyes", "PERSON"), entity(body, "Omar Diaz", "PERSON"))
+    assert ("Voters will see who is ready", "Tomas Reyes") in direct(found)
+
+
+def test_fragments_listed_with_an_article_share_the_first_ones_speaker() -> None:
+    body = (
+        'Ada Quist went after her rival as a "bully who never learns"\u00a0and a '
+        '"spoiled brat." on Monday.'
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"))
+    assert [text for text, _ in direct(found)] == ["bully who never learns", "spoiled brat."]
+
+
+def test_fragment_in_a_that_clause_of_an_unnamed_source() -> None:
+    body = 'The former minister conceded that there were still "some doubts" about the deal.'
+    assert direct(quotes(body)) == [("some doubts", None)]
+
+
+def test_short_exclamation_right_after_a_cue_is_speech() -> None:
+    body = 'Marchers outside the hall chanted "Not again!" until dawn.'
+    assert direct(quotes(body)) == [("Not again!", None)]
+
+
+def test_nickname_given_by_the_speaker_is_speech() -> None:
+    body = 'Ada Quist says the striker nicknamed "The Hammer" is a friend of the club.'
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"))
+    assert direct(found) == [("The Hammer", "Ada Quist")]
+
+
+def test_cue_word_used_as_a_noun_reports_nothing() -> None:
+    body = "The Halden Council is defending its late-night tweets about the harbour fees."
+    found = quotes(body, entity(body, "Halden Council", "ORG"))
+    assert indirect(found) == []
+
+
+def test_cue_inside_a_free_relative_reports_nothing() -> None:
+    body = "The gap between what Ada Quist says her plan would cost and its real cost is wide."
+    assert indirect(quotes(body, entity(body, "Ada Quist", "PERSON"))) == []
+
+
+def test_contracted_subject_before_a_cue_still_reports() -> None:
+    body = "Omar Diaz spoke last. He's claiming that the vote was rigged from the start."
+    found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
+    assert indirect(found) == [("the vote was rigged from the start", "Omar Diaz")]
+
+
+def test_possessor_of_a_speech_noun_said_the_quote() -> None:
+    body = (
+        "The fact-checkers examined Ada Quist's claim that there were "
+        '"hundreds of empty homes" in Vell.'
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"))
+    assert direct(found) == [("hundreds of empty homes", "Ada Quist")]
+
+
+def test_speech_noun_as_a_subject_introduces_nothing() -> None:
+    body = 'The board said the plan was "a mistake", and Omar Diaz said his remarks were "fair".'
+    found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
+    assert ("fair", "Omar Diaz") in direct(found)
+
+
+def test_participle_cue_after_by_credits_the_clause_subject() -> None:
+    body = (
+        "Ada Quist, a surgeon, went on Radio Vell and began by saying she would "
+        '"never" operate on a friend.'
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"), entity(body, "Radio Vell", "ORG"))
+    assert direct(found) == [("never", "Ada Quist")]
+
+
+def test_possessive_in_a_relative_clause_gives_no_gender_to_the_name_before() -> None:
+    body = (
+        "Lena Park spoke to the candidate, who began his speech late. Park waited.\n\n"
+        '"We came for answers," she said.'
+    )
+    found = quotes(body, entity(body, "Lena Park", "PERSON", "Park"))
+    assert direct(found) == [("We came for answers", "Lena Park")]
+
+
+def test_noted_and_suggested_report_a_clause() -> None:
+    body = (
+        "Ines Mora toured the harbour. The quay walls are crumbling, she noted. "
+        "Omar Diaz suggested the council would pay for the repairs."
+    )
+    found = quotes(body, entity(body, "Ines Mora", "PERSON"), entity(body, "Omar Diaz", "PERSON"))
+    assert indirect(found) == [
+        ("The quay walls are crumbling", "Ines Mora"),
+        ("the council would pay for the repairs", "Omar Diaz"),
+    ]
+
+
+def test_dash_clause_after_a_quote_is_no_sign_off() -> None:
+    body = (
+        'Ada Quist dismissed the port as "a museum of cranes" — a jibe at the '
+        "harbour board of Omar Diaz."
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"), entity(body, "Omar Diaz", "PERSON"))
+    assert direct(found) == [("a museum of cranes", "Ada Quist")]
+
+
+def test_coordinated_cue_with_an_auxiliary_credits_the_sentence_subject() -> None:
+    body = (
+        "Ines Mora, like her deputy, has backed the levy but has said the harbour "
+        "fees will not rise this year."
+    )
+    found = quotes(body, entity(body, "Ines Mora", "PERSON"))
+    assert indirect(found) == [("the harbour fees will not rise this year", "Ines Mora")]
+
+
+def test_introducing_paragraph_without_a_cue_credits_its_subject() -> None:
+    body = (
+        "On 6 May, Ada Quist made the following comment:\n\n"
+        "“Nobody in this city should wait two hours for a night bus.”"
+    )
+    found = quotes(body, entity(body, "Ada Quist", "PERSON"))
+    assert direct(found) == [
+        ("Nobody in this city should wait two hours for a night bus.", "Ada Quist")
+    ]
+
+
+def test_that_after_a_comma_or_a_place_phrase_opens_the_reported_clause() -> None:
+    body = (
+        "Omar Diaz said that, if elected, he would scrap the levy. "
+        "Ines Mora says at a rally in Halden, Serra, that the levy pays for the ferries."
+    )
+    found = quotes(body, entity(body, "Omar Diaz", "PERSON"), entity(body, "Ines Mora", "PERSON"))
+    assert indirect(found) == [
+        ("if elected, he would scrap the levy", "Omar Diaz"),
+        ("the levy pays for the ferries", "Ines Mora"),
+    ]
+
+
+def test_participle_right_after_a_cue_noun_introduces_the_clause() -> None:
+    body = "Omar Diaz sent a series of tweets early Friday saying that the vote was rigged."
+    found = quotes(body, entity(body, "Omar Diaz", "PERSON"))
+    assert indirect(found) == [("the vote was rigged", "Omar Diaz")]
+
+
+def test_name_right_before_a_cue_after_a_long_opening_phrase() -> None:
+    body = (
+        "In a March meeting with the editorial board of the Halden Courier at its old "
+        "offices Ines Mora said the ferry subsidy may need to be cut in the coming years."
+    )
+    found = quotes(body, entity(body, "Ines Mora", "PERSON"), entity(body, "Halden Courier", "ORG"))
+    assert indirect(found) == [
+        ("the ferry subsidy may need to be cut in the coming years", "Ines Mora")
+    ]
+
+
+def test_reporting_cue_before_a_noun_phrase_reports_nothing() -> None:
+    body = "Ines Mora noted the rule in the interview last week. She added a word of praise."
+    assert indirect(quotes(body, entity(body, "Ines Mora", "PERSON"))) == []
+
+
+def test_reporting_cue_before_a_clause_without_that_still_reports() -> None:
+    body = "Ines Mora noted they weren't given the figures. The levy failed, she added."
+    found = quotes(body, entity(body, "Ines Mora", "PERSON"))
+    assert indirect(found) == [
+        ("they weren't given the figures", "Ines Mora"),
+        ("The levy failed", "Ines Mora"),
+    ]
