@@ -126,12 +126,16 @@ def person_key(name: str) -> str:
 
 
 def expected_people(records: list[EnrichedArticle]) -> Counter[str]:
-    """Articles per person, counted from the records' PERSON entities."""
-    return Counter(
-        key
-        for record in records
-        for key in {person_key(e.name) for e in record.entities if e.label == "PERSON"}
-    )
+    """Articles per person, counted from the records: their PERSON entities, and the quote
+    speakers that are none of the record's entities (the sink files those as people)."""
+    return Counter(key for record in records for key in people_of(record))
+
+
+def people_of(record: EnrichedArticle) -> set[str]:
+    named = {e.name for e in record.entities}
+    return {person_key(e.name) for e in record.entities if e.label == "PERSON"} | {
+        person_key(q.speaker) for q in record.quotes if q.speaker and q.speaker not in named
+    }
 
 
 def newsflow(answers_db: str, *args: str) -> subprocess.CompletedProcess[str]:
