@@ -192,9 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "db",
         "manage the database schema and search index",
-        "  newsflow db migrate\n  newsflow db index     index the bodies stored since for search\n",
+        "  newsflow db migrate\n  newsflow db index     index the bodies stored since for search\n"
+        "  newsflow db backfill  as the tables' owner: ids for rows stored before migration 005,\n"
+        "                        and each entity's aliases rebuilt from the stored rows\n",
     )
-    db.add_argument("action", choices=("migrate", "index"))
+    db.add_argument("action", choices=("migrate", "index", "backfill"))
 
     worker = add_command(
         commands,
@@ -657,6 +659,23 @@ def cmd_topics(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from streams.sinks.postgres.migrations import migrate
 
+    if args.action == "backfill":
+        import psycopg
+
+        from streams.sinks.postgres.backfill import backfill
+
+        try:
+            done = backfill(settings.database_dsn)
+        except psycopg.errors.InsufficientPrivilege as error:
+            raise CommandError(
+                f"{error.diag.message_primary}: run it as the owner of the tables"
+            ) from error
+        print(
+            f"gave {done.articles} article(s) their entity ids; canonical entities:"
+            f" {done.entities_added} added, {done.entities_dropped} no longer named and dropped,"
+            f" {done.aliases_changed} with their aliases rebuilt"
+        )
+        return 0
     if args.action == "index":
         import psycopg
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
@@ -65,6 +67,19 @@ def test_the_documented_sink_grants_suffice_to_store_and_nothing_more(
             for statement in ("DROP TABLE quotes", "TRUNCATE articles", "CREATE TABLE x (a int)"):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(statement)
+        # the owner's maintenance is refused in one line (it needs UPDATE on entities, quotes)
+        refused = subprocess.run(
+            [sys.executable, "-m", "streams", "db", "backfill"],
+            capture_output=True,
+            text=True,
+            env=Services(migrated.bootstrap, url, "test").env(),
+            timeout=120,
+            check=False,
+        )
+        assert refused.returncode == 1
+        assert refused.stderr.endswith(": run it as the owner of the tables\n")
+        assert refused.stderr.startswith("newsflow db: permission denied for table ")
+        assert refused.stderr.count("\n") == 1
     finally:
         with psycopg.connect(migrated.database_url, autocommit=True) as owner:
             owner.execute(f"DROP OWNED BY {role}")
