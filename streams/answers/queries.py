@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -219,18 +221,29 @@ def articles_mentioning(
     )
 
 
+# When this process last ran refresh_search_index for a search (time.monotonic()).
+_indexed_at = -math.inf
+
+
 def search(
     conn: psycopg.Connection[Any],
     query: str,
     within: str = "all",
     limit: int | None = 20,
     offset: int = 0,
+    index_every_s: float = 0.0,
 ) -> Answer:
     """Return the articles and quotes matching a web-search style query, best first.
 
-    Indexes the bodies stored since the last search first (index_articles), when this role may.
+    Indexes the bodies stored since the last search first (index_articles), when this role may,
+    unless this process did so less than `index_every_s` ago: a server answering many searches
+    passes a few seconds, since each refresh is a write transaction that looks for stale bodies.
+    A body not indexed yet is found all the same (matching_articles reads it directly).
     """
-    refresh_search_index(conn)
+    global _indexed_at
+    if time.monotonic() - _indexed_at >= index_every_s:
+        refresh_search_index(conn)
+        _indexed_at = time.monotonic()
     parts = []
     if within in ("all", "articles"):
         parts.append(

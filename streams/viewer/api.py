@@ -92,6 +92,10 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 router = APIRouter(prefix="/api")
 
+# A search refreshes the full-text index (index_articles) at most this often per server
+# process; bodies stored since are still found, read directly until they are indexed.
+INDEX_EVERY_S = 10.0
+
 
 @router.get("/articles", response_model=Page, summary="Stored articles, newest first")
 def list_articles(
@@ -224,4 +228,5 @@ def search(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
-    return page(request, queries.search(conn, q, within, limit + 1, offset), limit, offset)
+    found = queries.search(conn, q, within, limit + 1, offset, index_every_s=INDEX_EVERY_S)
+    return page(request, found, limit, offset)

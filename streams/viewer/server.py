@@ -83,7 +83,11 @@ def route(conn: psycopg.Connection[Any], target: str, limit: int) -> Reply:
         )
     if path == "/search":
         text = params.get("q", [""])[0]
-        hits = answers.search(conn, text, "all", limit + 1, skip).dicts() if text.strip() else []
+        hits = (
+            answers.search(conn, text, "all", limit + 1, skip, api.INDEX_EVERY_S).dicts()
+            if text.strip()
+            else []
+        )
         return html(HTTPStatus.OK, pages.search_page(text, hits[:limit], number, len(hits) > limit))
     if path == "/people":
         family = params.get("family", ["person"])[0]

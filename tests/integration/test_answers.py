@@ -31,6 +31,7 @@ import pytest
 
 from bench.synthetic import articles as synthetic_articles
 from schemas import EnrichedArticle, Entity, Mention, Quote
+from streams.answers import queries
 from streams.config import Settings
 from streams.intake.enriching import enrich_inputs
 from streams.intake.inputs import Input, read_inputs
@@ -315,6 +316,21 @@ def test_co_occurring_entities_and_articles_mentioning_one(
 
 
 # ---------------------------------------------------------------- full-text search
+
+
+def test_a_server_refreshes_the_search_index_at_most_every_few_seconds(
+    conn: psycopg.Connection,
+) -> None:
+    def indexed() -> int:
+        return conn.execute("SELECT count(*) FROM article_search").fetchone()[0]
+
+    queries.search(conn, "hegemony")  # the CLI's way: index first, every time
+    everything = indexed()
+    conn.execute("DELETE FROM article_search WHERE article_id = 'hand-1'")
+    found = queries.search(conn, "hegemony", "articles", index_every_s=3600).dicts()
+    assert (indexed(), [row["article_id"] for row in found]) == (everything - 1, ["hand-1"])
+    queries.search(conn, "hegemony", index_every_s=0.0)
+    assert indexed() == everything
 
 
 def test_search_finds_bodies_before_and_after_indexing_and_quotes(
