@@ -22,8 +22,9 @@ from streams.nlp.speakers import (
     subject_start_of,
 )
 
-# An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet).
-_UNREALISED = re.compile(r"(?:\bto|\b[Ll]et['’]s|\b[Ll]et[ ]us)[ ]+$")
+# An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet);
+# "worth noting", "without saying": a gerund after them is the writer's aside, no one's speech.
+_UNREALISED = re.compile(r"(?:\bto|\b[Ll]et['’]s|\b[Ll]et[ ]us|\b[Ww]orth|\b[Ww]ithout)[ ]+$")
 
 # A determiner or possessive right before a cue: the cue word is a noun ("his tweets",
 # "Friday's reports", "the charges"), not a verb; "he's claiming" is a verb.
@@ -78,6 +79,11 @@ _VERB_LIKE = re.compile(
 # Words that open a phrase, not a reported clause: "said in documents", "said, and".
 _NOT_A_CLAUSE = re.compile(r"(?:and|but|or|in|on|at|during|after|before|with|by|to|from|for)\b")
 
+# Words that open the writer's own adverbial clause after a cue and a comma, not a reported
+# clause: "said on Friday, as they left", "said, not needing to" ("said that because ..."
+# is reported: the "that" opens it).
+_ADVERBIAL = re.compile(r"(?:as|while|although|though|whereas|not)\b")
+
 # Words a clause after "told Y" opens with: "told local radio the government would".
 _CLAUSE_OPENER = re.compile(
     r"\b(?:the|a|an|he|she|it|they|we|his|her|its|their|there|this|these|those)\b"
@@ -107,6 +113,9 @@ _APPOSITIVE = re.compile(
     r"(?:an?|the|who|one|its|his|her)\b(?![^,.]*\b(?:is|was|are|were|has|had|have|will|would"
     r"|could|should|can|may|might|must|did|does)\b)"
 )
+
+# A closing quote mark, and the comma of the quote, right before a cue.
+_CLOSING_MARK = re.compile(r"(?:[”\"’]|'')[ ]*,?[ ]*$")
 
 # ", according to ..." closing a reported clause.
 _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
@@ -148,6 +157,9 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
             return None  # "noted the rule in an interview": a noun phrase, not a clause
     start, stop = trim(body, position, end)
     if _NOT_A_CLAUSE.match(body, start, stop):
+        return None
+    lead = body[cue.end() : start]
+    if "," in lead and not _THAT.search(lead) and _ADVERBIAL.match(body, start, stop):
         return None
     accordingly = _TRAILING_ACCORDING.search(body, start, stop)
     if accordingly:
@@ -224,7 +236,9 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         subject_start = subject_start_of(body, start, cue.start())
         if subject_start is None:
             subject_start = bare_subject_start(doc, start, cue.start())
-        clause = reported_clause(body, cue, end)
+        # "''C,'' said Ana Ruiz, who ...": after a quote and its bare cue comes the source.
+        after_quote = bare_cue and _CLOSING_MARK.search(left) is not None
+        clause = None if after_quote else reported_clause(body, cue, end)
         if clause is not None and subject_start is not None:
             speaker = cue_subject(doc, start, subject_start, cue)
             return _indirect(body, clause, speaker, text)
@@ -238,7 +252,8 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         ):
             # "C, X said." / "C, X told Y, ...": the clause comes first.
             clause = (start, _strip_end_punctuation(body, start, start + comma))
-            clause = _longer_part_around(body, clause, cue.end(), end)
+            if not after_quote:
+                clause = _longer_part_around(body, clause, cue.end(), end)
             if count_words(body[clause[0] : clause[1]]) >= 3:
                 speaker = appositive_speaker(doc, start + comma + 1, cue.start())
                 if speaker is None and bare_cue:
@@ -269,7 +284,10 @@ def _longer_part_around(
     longer = count_words(body[after[0] : after[1]]) > count_words(body[before[0] : before[1]])
     if _APPOSITIVE.match(body, after[0], after[1]):
         return before  # "A, said Ana Ruiz, an economist at X.": B says who she is
-    return after if longer and not _NOT_A_CLAUSE.match(body, after[0], after[1]) else before
+    opens_phrase = _NOT_A_CLAUSE.match(body, after[0], after[1]) or _ADVERBIAL.match(
+        body, after[0], after[1]
+    )
+    return after if longer and not opens_phrase else before
 
 
 def appositive_opening(left: str, comma: int) -> int:

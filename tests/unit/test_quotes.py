@@ -226,6 +226,29 @@ def test_a_partial_quote_sits_inside_the_reported_clause() -> None:
     assert found[0].text.startswith("the plan was")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "It is worth noting that the ferry has never once left on time.",
+        "It goes without saying that the harbour needs a second crane.",
+        "The mayor spoke to reporters on Tuesday, as the crowd drifted away from the square.",
+        "Crews cleared the road by noon, not waiting for the council to decide on the funds.",
+    ],
+)
+def test_asides_and_adverbial_phrases_are_not_reported_speech(body: str) -> None:
+    assert indirect(quotes(body)) == []
+
+
+def test_after_a_quote_and_a_bare_cue_comes_the_source_not_a_clause() -> None:
+    body = (
+        "''The figures are simply wrong,'' said Ana Ruiz, an analyst who worked at the bank"
+        " and is now at the Halden Institute."
+    )
+    found = quotes(body, entity(body, "Ana Ruiz", "PERSON"))
+    assert all(not q.text.startswith("Ana Ruiz") for q in found)
+    assert not any(q.text.startswith("an analyst") for q in found)
+
+
 def test_a_quote_that_opens_the_clause_is_not_also_indirect() -> None:
     body = 'Acme said "the plan is a disaster for everyone involved in it".'
     found = quotes(body, entity(body, "Acme", "ORG"))
