@@ -343,31 +343,3 @@ def indirect_quotes(doc: Document, taken: Sequence[Quote]) -> list[Quote]:
         ):
             quotes.append(quote)  # direct quotes in it are partial quotes of its clause
     return quotes
-
-
-# Where a clause breaks off before a direct quote: "X said C, saying that "..."".
-_CLAUSE_BREAK = re.compile(r"[,;―—–]")
-
-
-def without_direct(body: str, indirect: Sequence[Quote], direct: Sequence[Quote]) -> list[Quote]:
-    """Return the indirect quotes that repeat no direct quote.
-
-    A reported clause with a quoted fragment in it ('said the plan was "a fraud"') is a mixed
-    quote: the fragment is the quote, with the clause's speaker, and the clause is not a
-    second one. A clause that only runs on into a quote after a break ("X said C, adding
-    "..."") keeps its part before the break.
-    """
-    kept: list[Quote] = []
-    for quote in indirect:
-        starts = [d.start for d in direct if quote.start < d.end and d.start < quote.end]
-        if not starts:
-            kept.append(quote)
-            continue
-        first = min(starts)
-        breaks = list(_CLAUSE_BREAK.finditer(body, quote.start, max(quote.start, first - 1)))
-        if not breaks:
-            continue
-        stop = _strip_end_punctuation(body, quote.start, breaks[-1].start())
-        if count_words(body[quote.start : stop]) >= 3:
-            kept.append(quote.model_copy(update={"end": stop, "text": body[quote.start : stop]}))
-    return kept

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from schemas.articles import EnrichedArticle, EntitiesArticle, Entity, Quote, Span
 from streams.nlp.coref import Coreference
 from streams.nlp.cues import lexicon
-from streams.nlp.indirect import indirect_quotes, without_direct
+from streams.nlp.indirect import indirect_quotes
 from streams.nlp.language import is_english
 from streams.nlp.mentions import MentionIndex
 from streams.nlp.quote_marks import (
@@ -494,7 +494,6 @@ def extract_quotes(body: str, entities: Sequence[Entity], sentences: Sequence[Sp
     direct = direct_quotes(doc)
     indirect = indirect_quotes(doc, direct)
     direct = share_clause_speakers(body, direct, indirect)
-    indirect = without_direct(body, indirect, direct)
     return sorted([*direct, *indirect], key=lambda q: (q.start, q.end))
 
 
