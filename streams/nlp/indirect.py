@@ -44,6 +44,21 @@ _FREE_RELATIVE = re.compile(
 # A subject pronoun opening a clause right after a cue: "acknowledged it was unlikely".
 _SUBJECT_PRONOUN = re.compile(r"(?:he|she|it|they|we|I|there)\b[ ]+\w")
 
+# A subject pronoun anywhere in a span, followed by a word.
+_PRONOUN_SUBJECT = re.compile(r"\b(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Ww]e|I|[Tt]here)\b[ ]+\w")
+
+# A preposition opening a span: "In her memoir, ...", "at a rally".
+_PREPOSITION = re.compile(
+    r"(?:[Ii]n|[Oo]n|[Aa]t|[Dd]uring|[Aa]fter|[Bb]efore|[Ww]ith|[Bb]y|[Ff]rom|[Ff]or|[Uu]nder"
+    r"|[Ss]ince|[Aa]mong)\b"
+)
+
+# "it" as the object of a cue: "cited it as an example", "said it over and over".
+_OBJECT_IT = re.compile(
+    r"it(?:[ ]+(?:as|to|in|on|at|over|again|up|out|off|down|back|for|with|from|and|or|but)\b"
+    r"|[ ]*[,.;:]|[ ]*$)"
+)
+
 # A phrase of time or place between a cue and its "that": "said during a rally in X that".
 _CIRCUMSTANCE = re.compile(
     r"[ ]*(?:at|in|on|during|after|before|while|from|to|with|on|last|this|earlier|later"
@@ -71,9 +86,14 @@ _TIME_PHRASE = re.compile(
 
 # A word that can be a clause's verb: an auxiliary or modal, or a form ending in -ed / -s
 # ("the walls are crumbling", "the plan failed", "she wants"); a noun phrase alone has none.
+# A form ending in -s right after a possessive or a preposition is a noun ("Ana Ruiz's
+# comments", "between protesters"), and so is a possessive 's ("the clot's existence").
 _VERB_LIKE = re.compile(
     r"\b(?:is|was|are|were|has|had|have|will|would|could|should|can|may|might|must|did|does"
-    r"|do|cannot|\w+n['’]t|'s|’s|'re|’re|'ll|’ll|'d|’d|[a-z]{2,}(?:ed|s))\b"
+    r"|do|cannot|\w+n['’]t|'re|’re|'ll|’ll|'d|’d|[a-z]{2,}ed"
+    r"|(?<!\bof[ ])(?<!\bin[ ])(?<!\bon[ ])(?<!\bfor[ ])(?<!\bwith[ ])(?<!\bbetween[ ])"
+    r"(?<!['’]s[ ])[a-z]{2,}s)\b"
+    r"|\b(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hat|[Tt]here|[Ww]ho|[Ww]hat)['’]s\b"
 )
 
 # Words that open a phrase, not a reported clause: "said in documents", "said, and".
@@ -144,8 +164,9 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
         time = _TIME_PHRASE.match(body, position, end)
         if time:
             position = time.end()
-        if cue.group() not in lexicon().reporting and not _SUBJECT_PRONOUN.match(
-            body, _skip_spaces(body, position, end), end
+        opening = _skip_spaces(body, position, end)
+        if cue.group() not in lexicon().reporting and (
+            not _SUBJECT_PRONOUN.match(body, opening, end) or _OBJECT_IT.match(body, opening, end)
         ):
             return None  # "claimed victory": only a clause with a subject is reported speech
         opening = _skip_spaces(body, position, end)
@@ -156,8 +177,8 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
         ):
             return None  # "noted the rule in an interview": a noun phrase, not a clause
     start, stop = trim(body, position, end)
-    if _NOT_A_CLAUSE.match(body, start, stop):
-        return None
+    if _NOT_A_CLAUSE.match(body, start, stop) or _OBJECT_IT.match(body, start, stop):
+        return None  # "said in documents", "said it over and over": no clause
     lead = body[cue.end() : start]
     if "," in lead and not _THAT.search(lead) and _ADVERBIAL.match(body, start, stop):
         return None
@@ -191,6 +212,16 @@ def addressee_end(body: str, position: int, end: int) -> int | None:
         if 1 <= words_before <= _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE:
             return match.start()
     return None
+
+
+def _is_phrase(body: str, start: int, stop: int) -> bool:
+    """Tell whether a span is a prepositional phrase with no word that can be a verb ("In
+    her 2003 memoir, Second Wind", "at a rally in Halden"): not a reported clause."""
+    return bool(
+        _PREPOSITION.match(body, start, stop)
+        and not _VERB_LIKE.search(body, start, stop)
+        and not _PRONOUN_SUBJECT.search(body, start, stop)
+    )
 
 
 def _skip_spaces(body: str, position: int, end: int) -> int:
@@ -254,7 +285,7 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
             clause = (start, _strip_end_punctuation(body, start, start + comma))
             if not after_quote:
                 clause = _longer_part_around(body, clause, cue.end(), end)
-            if count_words(body[clause[0] : clause[1]]) >= 3:
+            if count_words(body[clause[0] : clause[1]]) >= 3 and not _is_phrase(body, *clause):
                 speaker = appositive_speaker(doc, start + comma + 1, cue.start())
                 if speaker is None and bare_cue:
                     speaker = inverted_speaker(doc, cue.end(), end)  # "C, said Ana Ruiz."
@@ -319,8 +350,8 @@ def _according_to(doc: Document, start: int, end: int, cue: re.Match[str]) -> Qu
     else:
         clause_start = start
         clause_end = _strip_end_punctuation(body, start, len(left.rstrip(" ,")) + start)
-    if count_words(body[clause_start:clause_end]) < 3:
-        return None
+    if count_words(body[clause_start:clause_end]) < 3 or _is_phrase(body, clause_start, clause_end):
+        return None  # "cheered at a rally in Halden, according to X": no clause
     return _indirect(body, (clause_start, clause_end), speaker, cue.group())
 
 

@@ -634,3 +634,43 @@ def test_reporting_cue_before_a_clause_without_that_still_reports() -> None:
         ("they weren't given the figures", "Ines Mora"),
         ("The levy failed", "Ines Mora"),
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Nadia Holt cited it as proof of a wider failure in the port authority.",
+        "Piet Vos said it again and again, to anyone at the depot who would listen.",
+        "The ferry operator noted the inspector's findings in its annual report.",
+        "Police announced on Friday the arrest of a driver after a crash on the ring road.",
+        "In her 2003 memoir, Harbour Lights, Nadia Holt noted the storm of that winter.",
+        "At the harbour in Halden overnight, long after the last ferry, according to local radio.",
+    ],
+)
+def test_a_cue_before_a_noun_phrase_or_after_a_verbless_phrase_reports_nothing(
+    body: str,
+) -> None:
+    found = quotes(body, entity(body, "Nadia Holt", "PERSON"), entity(body, "Piet Vos", "PERSON"))
+    assert indirect(found) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        (
+            "Nadia Holt said it was too late to save the old pier.",
+            "it was too late to save the old pier",
+        ),
+        (
+            "Nadia Holt noted the ferry's engines had failed twice.",
+            "the ferry's engines had failed twice",
+        ),
+        (
+            "There's no money left for the pier, Nadia Holt said.",
+            "There's no money left for the pier",
+        ),
+    ],
+)
+def test_a_clause_with_a_verb_is_still_reported(body: str, text: str) -> None:
+    found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
+    assert indirect(found) == [(text, "Nadia Holt")]
