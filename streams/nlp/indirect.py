@@ -134,6 +134,13 @@ _APPOSITIVE = re.compile(
     r"|could|should|can|may|might|must|did|does)\b)"
 )
 
+# A name, a comma and what the name is, and nothing after: "Ana Ruiz, the mayor's chief of
+# staff", "Dr. Ana Ruiz, who ran the clinic for a decade" (the subject of a cue after it).
+_NAME_AND_APPOSITIVE = re.compile(
+    r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov)\.?[ ])?[A-Z][\w'’.-]*(?:[ ][A-Z][\w'’.-]*){0,3}"
+    r",[ ]+(?:an?|the|who|whose|one|its|his|her|their)\b[^,]*"
+)
+
 # A closing quote mark, and the comma of the quote, right before a cue.
 _CLOSING_MARK = re.compile(r"(?:[”\"’]|'')[ ]*,?[ ]*$")
 
@@ -275,6 +282,12 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
             return _indirect(body, clause, speaker, text)
         if not left[comma + 1 :].strip():
             comma = appositive_opening(left, comma)
+        if comma > 0 and _NAME_AND_APPOSITIVE.fullmatch(left, 0, len(left[:comma].rstrip())):
+            # "Ana Ruiz, an economist who ..., said (that) C": the part before the comma is
+            # the cue's subject with what it is, not a clause.
+            if clause is not None:
+                return _indirect(body, clause, cue_subject(doc, start, start, cue), text)
+            continue
         if (
             comma > 0
             and text in lexicon().reporting

@@ -674,3 +674,20 @@ def test_a_cue_before_a_noun_phrase_or_after_a_verbless_phrase_reports_nothing(
 def test_a_clause_with_a_verb_is_still_reported(body: str, text: str) -> None:
     found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
     assert indirect(found) == [(text, "Nadia Holt")]
+
+
+def test_a_name_and_its_appositive_before_a_cue_are_the_subject_not_a_clause() -> None:
+    body = (
+        "Nadia Holt, the harbour master's deputy since the spring, noted the new rule in "
+        "the harbour bulletin."
+    )
+    assert indirect(quotes(body, entity(body, "Nadia Holt", "PERSON"))) == []
+
+
+def test_the_clause_after_a_subject_with_a_long_appositive_is_reported() -> None:
+    body = (
+        "Nadia Holt, who ran the harbour office for a decade before the merger of the two "
+        "port authorities, said that the new cranes had never worked."
+    )
+    found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
+    assert indirect(found) == [("the new cranes had never worked", "Nadia Holt")]
