@@ -112,6 +112,16 @@ _CLAUSE_OPENER = re.compile(
 # "that" opening a reported clause, after optional words: "told reporters that".
 _THAT = re.compile(r"\bthat\b")
 
+# A preposition right before "that": "that" is a determiner or pronoun ("for that plan").
+_BEFORE_DETERMINER = re.compile(r"\b(?:for|of|about|on|with|to|from|by|like)[ ]+$")
+
+# A subordinate clause and nothing else, before "X said": "But when the plan failed, X
+# said enough": the sentence's adverbial, not what was said.
+_SUBORDINATE_ONLY = re.compile(
+    r"(?:(?:[Bb]ut|[Aa]nd|[Ss]o|[Yy]et)[ ]+)?(?:[Ww]hen|[Ii]f|[Bb]ecause|[Aa]lthough|[Tt]hough"
+    r"|[Ww]hile|[Ss]ince|[Uu]nless|[Oo]nce|[Aa]fter|[Bb]efore|[Uu]ntil)\b[^,;]*"
+)
+
 # A finite verb before "that": the clause has begun and "that" is a relative pronoun ("said
 # the plan was a fantasy that would ...").
 _FINITE_VERB = re.compile(
@@ -202,7 +212,10 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
 
 def _that_opens_clause(window: str, that: re.Match[str], comma: int) -> bool:
     """Tell whether a "that" after a cue opens its clause: a few words after the cue and
-    before any comma, or after a phrase of time or place; no finite verb before it."""
+    before any comma, or after a phrase of time or place; no finite verb before it, and no
+    preposition right before it ("calling for that plan": "that" is a determiner)."""
+    if _BEFORE_DETERMINER.search(window, 0, that.start()):
+        return False
     words = count_words(window[: that.start()])
     near = (comma < 0 or that.start() < comma) and words <= 5
     circumstance = words <= _MAX_WORDS_BEFORE_THAT and _CIRCUMSTANCE.match(window) is not None
@@ -298,6 +311,8 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
             clause = (start, _strip_end_punctuation(body, start, start + comma))
             if not after_quote:
                 clause = _longer_part_around(body, clause, cue.end(), end)
+            if clause[0] == start and _SUBORDINATE_ONLY.fullmatch(body, *clause):
+                continue  # "But when the plan failed, X said enough."
             if count_words(body[clause[0] : clause[1]]) >= 3 and not _is_phrase(body, *clause):
                 speaker = appositive_speaker(doc, start + comma + 1, cue.start())
                 if speaker is None and bare_cue:

@@ -691,3 +691,20 @@ def test_the_clause_after_a_subject_with_a_long_appositive_is_reported() -> None
     )
     found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
     assert indirect(found) == [("the new cranes had never worked", "Nadia Holt")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "But when the council cut the ferry grant last winter, Nadia Holt said enough.",
+        "Nadia Holt is calling for that harbour plan to be dropped by the council.",
+    ],
+)
+def test_a_subordinate_clause_or_a_determiner_that_is_not_what_was_said(body: str) -> None:
+    assert indirect(quotes(body, entity(body, "Nadia Holt", "PERSON"))) == []
+
+
+def test_a_reported_clause_after_a_subordinate_one_is_still_found() -> None:
+    body = "If the vote fails, Nadia Holt said, the ferry will stop running in May."
+    found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
+    assert indirect(found) == [("the ferry will stop running in May", "Nadia Holt")]
