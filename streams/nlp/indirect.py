@@ -188,6 +188,15 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
             return None  # "claimed victory": only a clause with a subject is reported speech
         opening = _skip_spaces(body, position, end)
         verb_end = min(end, position + _VERB_WINDOW)
+        chunk_end = body.find(", ", opening, verb_end)
+        if (
+            chunk_end > 0
+            and count_words(body[opening:chunk_end]) >= 2
+            and body.find(", ", chunk_end + 2, end) < 0
+        ):
+            # "added a note of caution, should ...": the verb is before the one comma (after
+            # two, "the plan, run by X, has" can be a subject and an aside).
+            verb_end = chunk_end
         if not (
             _SUBJECT_PRONOUN.match(body, opening, end)
             or _VERB_LIKE.search(body, position, verb_end)

@@ -708,3 +708,16 @@ def test_a_reported_clause_after_a_subordinate_one_is_still_found() -> None:
     body = "If the vote fails, Nadia Holt said, the ferry will stop running in May."
     found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
     assert indirect(found) == [("the ferry will stop running in May", "Nadia Holt")]
+
+
+def test_a_noun_phrase_before_the_one_comma_after_a_cue_is_not_a_clause() -> None:
+    body = "Nadia Holt added a word of warning, should the ferry strike go ahead in May."
+    assert indirect(quotes(body, entity(body, "Nadia Holt", "PERSON"))) == []
+
+
+def test_a_subject_with_an_aside_between_commas_still_reports() -> None:
+    body = "Nadia Holt said the ferry, run by the county since 1990, had lost money every year."
+    found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
+    assert indirect(found) == [
+        ("the ferry, run by the county since 1990, had lost money every year", "Nadia Holt")
+    ]
