@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from streams.config import Settings
 
-RULES_VERSION = 3
+RULES_VERSION = 4
 
 Record = TypeVar("Record", bound=CleanArticle)
 

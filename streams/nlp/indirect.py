@@ -22,8 +22,9 @@ from streams.nlp.speakers import (
     subject_start_of,
 )
 
-# An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet).
-_UNREALISED = re.compile(r"(?:\bto|\b[Ll]et['’]s|\b[Ll]et[ ]us)[ ]+$")
+# An infinitive or imperative before a cue: "plans to say", "let's say" (nothing said yet);
+# "worth noting", "without saying": a gerund after them is the writer's aside, no one's speech.
+_UNREALISED = re.compile(r"(?:\bto|\b[Ll]et['’]s|\b[Ll]et[ ]us|\b[Ww]orth|\b[Ww]ithout)[ ]+$")
 
 # A determiner or possessive right before a cue: the cue word is a noun ("his tweets",
 # "Friday's reports", "the charges"), not a verb; "he's claiming" is a verb.
@@ -42,6 +43,21 @@ _FREE_RELATIVE = re.compile(
 
 # A subject pronoun opening a clause right after a cue: "acknowledged it was unlikely".
 _SUBJECT_PRONOUN = re.compile(r"(?:he|she|it|they|we|I|there)\b[ ]+\w")
+
+# A subject pronoun anywhere in a span, followed by a word.
+_PRONOUN_SUBJECT = re.compile(r"\b(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Ww]e|I|[Tt]here)\b[ ]+\w")
+
+# A preposition opening a span: "In her memoir, ...", "at a rally".
+_PREPOSITION = re.compile(
+    r"(?:[Ii]n|[Oo]n|[Aa]t|[Dd]uring|[Aa]fter|[Bb]efore|[Ww]ith|[Bb]y|[Ff]rom|[Ff]or|[Uu]nder"
+    r"|[Ss]ince|[Aa]mong)\b"
+)
+
+# "it" as the object of a cue: "cited it as an example", "said it over and over".
+_OBJECT_IT = re.compile(
+    r"it(?:[ ]+(?:as|to|in|on|at|over|again|up|out|off|down|back|for|with|from|and|or|but)\b"
+    r"|[ ]*[,.;:]|[ ]*$)"
+)
 
 # A phrase of time or place between a cue and its "that": "said during a rally in X that".
 _CIRCUMSTANCE = re.compile(
@@ -70,13 +86,23 @@ _TIME_PHRASE = re.compile(
 
 # A word that can be a clause's verb: an auxiliary or modal, or a form ending in -ed / -s
 # ("the walls are crumbling", "the plan failed", "she wants"); a noun phrase alone has none.
+# A form ending in -s right after a possessive or a preposition is a noun ("Ana Ruiz's
+# comments", "between protesters"), and so is a possessive 's ("the clot's existence").
 _VERB_LIKE = re.compile(
     r"\b(?:is|was|are|were|has|had|have|will|would|could|should|can|may|might|must|did|does"
-    r"|do|cannot|\w+n['’]t|'s|’s|'re|’re|'ll|’ll|'d|’d|[a-z]{2,}(?:ed|s))\b"
+    r"|do|cannot|\w+n['’]t|'re|’re|'ll|’ll|'d|’d|[a-z]{2,}ed"
+    r"|(?<!\bof[ ])(?<!\bin[ ])(?<!\bon[ ])(?<!\bfor[ ])(?<!\bwith[ ])(?<!\bbetween[ ])"
+    r"(?<!['’]s[ ])[a-z]{2,}s)\b"
+    r"|\b(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hat|[Tt]here|[Ww]ho|[Ww]hat)['’]s\b"
 )
 
 # Words that open a phrase, not a reported clause: "said in documents", "said, and".
 _NOT_A_CLAUSE = re.compile(r"(?:and|but|or|in|on|at|during|after|before|with|by|to|from|for)\b")
+
+# Words that open the writer's own adverbial clause after a cue and a comma, not a reported
+# clause: "said on Friday, as they left", "said, not needing to" ("said that because ..."
+# is reported: the "that" opens it).
+_ADVERBIAL = re.compile(r"(?:as|while|although|though|whereas|not)\b")
 
 # Words a clause after "told Y" opens with: "told local radio the government would".
 _CLAUSE_OPENER = re.compile(
@@ -85,6 +111,16 @@ _CLAUSE_OPENER = re.compile(
 
 # "that" opening a reported clause, after optional words: "told reporters that".
 _THAT = re.compile(r"\bthat\b")
+
+# A preposition right before "that": "that" is a determiner or pronoun ("for that plan").
+_BEFORE_DETERMINER = re.compile(r"\b(?:for|of|about|on|with|to|from|by|like)[ ]+$")
+
+# A subordinate clause and nothing else, before "X said": "But when the plan failed, X
+# said enough": the sentence's adverbial, not what was said.
+_SUBORDINATE_ONLY = re.compile(
+    r"(?:(?:[Bb]ut|[Aa]nd|[Ss]o|[Yy]et)[ ]+)?(?:[Ww]hen|[Ii]f|[Bb]ecause|[Aa]lthough|[Tt]hough"
+    r"|[Ww]hile|[Ss]ince|[Uu]nless|[Oo]nce|[Aa]fter|[Bb]efore|[Uu]ntil)\b[^,;]*"
+)
 
 # A finite verb before "that": the clause has begun and "that" is a relative pronoun ("said
 # the plan was a fantasy that would ...").
@@ -107,6 +143,16 @@ _APPOSITIVE = re.compile(
     r"(?:an?|the|who|one|its|his|her)\b(?![^,.]*\b(?:is|was|are|were|has|had|have|will|would"
     r"|could|should|can|may|might|must|did|does)\b)"
 )
+
+# A name, a comma and what the name is, and nothing after: "Ana Ruiz, the mayor's chief of
+# staff", "Dr. Ana Ruiz, who ran the clinic for a decade" (the subject of a cue after it).
+_NAME_AND_APPOSITIVE = re.compile(
+    r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov)\.?[ ])?[A-Z][\w'’.-]*(?:[ ][A-Z][\w'’.-]*){0,3}"
+    r",[ ]+(?:an?|the|who|whose|one|its|his|her|their)\b[^,]*"
+)
+
+# A closing quote mark, and the comma of the quote, right before a cue.
+_CLOSING_MARK = re.compile(r"(?:[”\"’]|'')[ ]*,?[ ]*$")
 
 # ", according to ..." closing a reported clause.
 _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
@@ -135,19 +181,32 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
         time = _TIME_PHRASE.match(body, position, end)
         if time:
             position = time.end()
-        if cue.group() not in lexicon().reporting and not _SUBJECT_PRONOUN.match(
-            body, _skip_spaces(body, position, end), end
+        opening = _skip_spaces(body, position, end)
+        if cue.group() not in lexicon().reporting and (
+            not _SUBJECT_PRONOUN.match(body, opening, end) or _OBJECT_IT.match(body, opening, end)
         ):
             return None  # "claimed victory": only a clause with a subject is reported speech
         opening = _skip_spaces(body, position, end)
         verb_end = min(end, position + _VERB_WINDOW)
+        chunk_end = body.find(", ", opening, verb_end)
+        if (
+            chunk_end > 0
+            and count_words(body[opening:chunk_end]) >= 2
+            and body.find(", ", chunk_end + 2, end) < 0
+        ):
+            # "added a note of caution, should ...": the verb is before the one comma (after
+            # two, "the plan, run by X, has" can be a subject and an aside).
+            verb_end = chunk_end
         if not (
             _SUBJECT_PRONOUN.match(body, opening, end)
             or _VERB_LIKE.search(body, position, verb_end)
         ):
             return None  # "noted the rule in an interview": a noun phrase, not a clause
     start, stop = trim(body, position, end)
-    if _NOT_A_CLAUSE.match(body, start, stop):
+    if _NOT_A_CLAUSE.match(body, start, stop) or _OBJECT_IT.match(body, start, stop):
+        return None  # "said in documents", "said it over and over": no clause
+    lead = body[cue.end() : start]
+    if "," in lead and not _THAT.search(lead) and _ADVERBIAL.match(body, start, stop):
         return None
     accordingly = _TRAILING_ACCORDING.search(body, start, stop)
     if accordingly:
@@ -162,7 +221,10 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
 
 def _that_opens_clause(window: str, that: re.Match[str], comma: int) -> bool:
     """Tell whether a "that" after a cue opens its clause: a few words after the cue and
-    before any comma, or after a phrase of time or place; no finite verb before it."""
+    before any comma, or after a phrase of time or place; no finite verb before it, and no
+    preposition right before it ("calling for that plan": "that" is a determiner)."""
+    if _BEFORE_DETERMINER.search(window, 0, that.start()):
+        return False
     words = count_words(window[: that.start()])
     near = (comma < 0 or that.start() < comma) and words <= 5
     circumstance = words <= _MAX_WORDS_BEFORE_THAT and _CIRCUMSTANCE.match(window) is not None
@@ -179,6 +241,16 @@ def addressee_end(body: str, position: int, end: int) -> int | None:
         if 1 <= words_before <= _MAX_ADDRESSEE_WORDS_BEFORE_CLAUSE:
             return match.start()
     return None
+
+
+def _is_phrase(body: str, start: int, stop: int) -> bool:
+    """Tell whether a span is a prepositional phrase with no word that can be a verb ("In
+    her 2003 memoir, Second Wind", "at a rally in Halden"): not a reported clause."""
+    return bool(
+        _PREPOSITION.match(body, start, stop)
+        and not _VERB_LIKE.search(body, start, stop)
+        and not _PRONOUN_SUBJECT.search(body, start, stop)
+    )
 
 
 def _skip_spaces(body: str, position: int, end: int) -> int:
@@ -224,12 +296,20 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         subject_start = subject_start_of(body, start, cue.start())
         if subject_start is None:
             subject_start = bare_subject_start(doc, start, cue.start())
-        clause = reported_clause(body, cue, end)
+        # "''C,'' said Ana Ruiz, who ...": after a quote and its bare cue comes the source.
+        after_quote = bare_cue and _CLOSING_MARK.search(left) is not None
+        clause = None if after_quote else reported_clause(body, cue, end)
         if clause is not None and subject_start is not None:
             speaker = cue_subject(doc, start, subject_start, cue)
             return _indirect(body, clause, speaker, text)
         if not left[comma + 1 :].strip():
             comma = appositive_opening(left, comma)
+        if comma > 0 and _NAME_AND_APPOSITIVE.fullmatch(left, 0, len(left[:comma].rstrip())):
+            # "Ana Ruiz, an economist who ..., said (that) C": the part before the comma is
+            # the cue's subject with what it is, not a clause.
+            if clause is not None:
+                return _indirect(body, clause, cue_subject(doc, start, start, cue), text)
+            continue
         if (
             comma > 0
             and text in lexicon().reporting
@@ -238,8 +318,11 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         ):
             # "C, X said." / "C, X told Y, ...": the clause comes first.
             clause = (start, _strip_end_punctuation(body, start, start + comma))
-            clause = _longer_part_around(body, clause, cue.end(), end)
-            if count_words(body[clause[0] : clause[1]]) >= 3:
+            if not after_quote:
+                clause = _longer_part_around(body, clause, cue.end(), end)
+            if clause[0] == start and _SUBORDINATE_ONLY.fullmatch(body, *clause):
+                continue  # "But when the plan failed, X said enough."
+            if count_words(body[clause[0] : clause[1]]) >= 3 and not _is_phrase(body, *clause):
                 speaker = appositive_speaker(doc, start + comma + 1, cue.start())
                 if speaker is None and bare_cue:
                     speaker = inverted_speaker(doc, cue.end(), end)  # "C, said Ana Ruiz."
@@ -269,7 +352,10 @@ def _longer_part_around(
     longer = count_words(body[after[0] : after[1]]) > count_words(body[before[0] : before[1]])
     if _APPOSITIVE.match(body, after[0], after[1]):
         return before  # "A, said Ana Ruiz, an economist at X.": B says who she is
-    return after if longer and not _NOT_A_CLAUSE.match(body, after[0], after[1]) else before
+    opens_phrase = _NOT_A_CLAUSE.match(body, after[0], after[1]) or _ADVERBIAL.match(
+        body, after[0], after[1]
+    )
+    return after if longer and not opens_phrase else before
 
 
 def appositive_opening(left: str, comma: int) -> int:
@@ -301,8 +387,8 @@ def _according_to(doc: Document, start: int, end: int, cue: re.Match[str]) -> Qu
     else:
         clause_start = start
         clause_end = _strip_end_punctuation(body, start, len(left.rstrip(" ,")) + start)
-    if count_words(body[clause_start:clause_end]) < 3:
-        return None
+    if count_words(body[clause_start:clause_end]) < 3 or _is_phrase(body, clause_start, clause_end):
+        return None  # "cheered at a rally in Halden, according to X": no clause
     return _indirect(body, (clause_start, clause_end), speaker, cue.group())
 
 

@@ -226,6 +226,29 @@ def test_a_partial_quote_sits_inside_the_reported_clause() -> None:
     assert found[0].text.startswith("the plan was")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "It is worth noting that the ferry has never once left on time.",
+        "It goes without saying that the harbour needs a second crane.",
+        "The mayor spoke to reporters on Tuesday, as the crowd drifted away from the square.",
+        "Crews cleared the road by noon, not waiting for the council to decide on the funds.",
+    ],
+)
+def test_asides_and_adverbial_phrases_are_not_reported_speech(body: str) -> None:
+    assert indirect(quotes(body)) == []
+
+
+def test_after_a_quote_and_a_bare_cue_comes_the_source_not_a_clause() -> None:
+    body = (
+        "''The figures are simply wrong,'' said Ana Ruiz, an analyst who worked at the bank"
+        " and is now at the Halden Institute."
+    )
+    found = quotes(body, entity(body, "Ana Ruiz", "PERSON"))
+    assert all(not q.text.startswith("Ana Ruiz") for q in found)
+    assert not any(q.text.startswith("an analyst") for q in found)
+
+
 def test_a_quote_that_opens_the_clause_is_not_also_indirect() -> None:
     body = 'Acme said "the plan is a disaster for everyone involved in it".'
     found = quotes(body, entity(body, "Acme", "ORG"))
@@ -610,4 +633,91 @@ def test_reporting_cue_before_a_clause_without_that_still_reports() -> None:
     assert indirect(found) == [
         ("they weren't given the figures", "Ines Mora"),
         ("The levy failed", "Ines Mora"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Nadia Holt cited it as proof of a wider failure in the port authority.",
+        "Piet Vos said it again and again, to anyone at the depot who would listen.",
+        "The ferry operator noted the inspector's findings in its annual report.",
+        "Police announced on Friday the arrest of a driver after a crash on the ring road.",
+        "In her 2003 memoir, Harbour Lights, Nadia Holt noted the storm of that winter.",
+        "At the harbour in Halden overnight, long after the last ferry, according to local radio.",
+    ],
+)
+def test_a_cue_before_a_noun_phrase_or_after_a_verbless_phrase_reports_nothing(
+    body: str,
+) -> None:
+    found = quotes(body, entity(body, "Nadia Holt", "PERSON"), entity(body, "Piet Vos", "PERSON"))
+    assert indirect(found) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        (
+            "Nadia Holt said it was too late to save the old pier.",
+            "it was too late to save the old pier",
+        ),
+        (
+            "Nadia Holt noted the ferry's engines had failed twice.",
+            "the ferry's engines had failed twice",
+        ),
+        (
+            "There's no money left for the pier, Nadia Holt said.",
+            "There's no money left for the pier",
+        ),
+    ],
+)
+def test_a_clause_with_a_verb_is_still_reported(body: str, text: str) -> None:
+    found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
+    assert indirect(found) == [(text, "Nadia Holt")]
+
+
+def test_a_name_and_its_appositive_before_a_cue_are_the_subject_not_a_clause() -> None:
+    body = (
+        "Nadia Holt, the harbour master's deputy since the spring, noted the new rule in "
+        "the harbour bulletin."
+    )
+    assert indirect(quotes(body, entity(body, "Nadia Holt", "PERSON"))) == []
+
+
+def test_the_clause_after_a_subject_with_a_long_appositive_is_reported() -> None:
+    body = (
+        "Nadia Holt, who ran the harbour office for a decade before the merger of the two "
+        "port authorities, said that the new cranes had never worked."
+    )
+    found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
+    assert indirect(found) == [("the new cranes had never worked", "Nadia Holt")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "But when the council cut the ferry grant last winter, Nadia Holt said enough.",
+        "Nadia Holt is calling for that harbour plan to be dropped by the council.",
+    ],
+)
+def test_a_subordinate_clause_or_a_determiner_that_is_not_what_was_said(body: str) -> None:
+    assert indirect(quotes(body, entity(body, "Nadia Holt", "PERSON"))) == []
+
+
+def test_a_reported_clause_after_a_subordinate_one_is_still_found() -> None:
+    body = "If the vote fails, Nadia Holt said, the ferry will stop running in May."
+    found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
+    assert indirect(found) == [("the ferry will stop running in May", "Nadia Holt")]
+
+
+def test_a_noun_phrase_before_the_one_comma_after_a_cue_is_not_a_clause() -> None:
+    body = "Nadia Holt added a word of warning, should the ferry strike go ahead in May."
+    assert indirect(quotes(body, entity(body, "Nadia Holt", "PERSON"))) == []
+
+
+def test_a_subject_with_an_aside_between_commas_still_reports() -> None:
+    body = "Nadia Holt said the ferry, run by the county since 1990, had lost money every year."
+    found = quotes(body, entity(body, "Nadia Holt", "PERSON"))
+    assert indirect(found) == [
+        ("the ferry, run by the county since 1990, had lost money every year", "Nadia Holt")
     ]
