@@ -13,9 +13,10 @@ WORKDIR /app
 # Dependencies first, exactly as requirements.lock pins them (hash-checked; `make lock` writes
 # it from pyproject.toml), so a source-only change reuses this layer (spaCy and its English
 # model are most of the image). The lock holds the build backend too, so the project itself
-# then installs with no download at all.
+# then installs with no download at all. --no-deps: the lock lists every package (see the
+# Makefile's install for why pip must not resolve); `pip check` proves the set complete.
 COPY requirements.lock ./
-RUN pip install --require-hashes -r requirements.lock
+RUN pip install --require-hashes --no-deps -r requirements.lock && pip check
 
 COPY --chown=newsflow:newsflow . ./
 RUN pip install --no-deps --no-build-isolation . && rm -rf build ./*.egg-info \

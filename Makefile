@@ -21,12 +21,16 @@ export DEV_PIN := import sys, tomllib; \
 
 # The virtualenv holds exactly what requirements-dev.lock pins (hash-checked), then this project
 # (editable, no dependencies of its own). It is rebuilt from scratch whenever the lock or
-# pyproject.toml changes, so nothing a previous lock installed lingers.
+# pyproject.toml changes, so nothing a previous lock installed lingers. The lock lists every
+# package, so pip resolves nothing (--no-deps) and `pip check` then proves the set complete:
+# resolving, the pip that Python 3.11's venv brings (23.2) read a dependency's extra
+# (justext's `lxml[html_clean]>=4.4.2`) as an unpinned requirement and failed as soon as PyPI
+# had an lxml newer than the pin.
 install: $(VENV)/.installed
 
 $(VENV)/.installed: $(DEV_LOCK) pyproject.toml
 	$(PYTHON) -m venv --clear $(VENV)
-	$(PIP) install --require-hashes -r $(DEV_LOCK)
+	$(PIP) install --require-hashes --no-deps -r $(DEV_LOCK)
 	$(PIP) install --no-deps --no-build-isolation -e .
 	@$(PIP) check || { echo "make install: $(DEV_LOCK) does not satisfy pyproject.toml: run make lock" >&2; exit 1; }
 	touch $@

@@ -143,7 +143,7 @@ def test_nothing_is_installed_that_the_lock_does_not_pin():
 def test_make_and_the_image_install_the_locks_with_hashes_and_the_project_without_deps():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert "install --require-hashes -r $(DEV_LOCK)" in makefile
+    assert "install --require-hashes --no-deps -r $(DEV_LOCK)" in makefile
     assert "install --no-deps --no-build-isolation -e ." in makefile
-    assert "install --require-hashes -r requirements.lock" in dockerfile
+    assert "install --require-hashes --no-deps -r requirements.lock && pip check" in dockerfile
     assert "install --no-deps --no-build-isolation ." in dockerfile
