@@ -22,7 +22,7 @@ import psycopg
 
 from schemas import EnrichedArticle
 from streams.sinks.postgres.rows import entity_ids, speaker_ids
-from streams.sinks.postgres.sink import array_literal
+from streams.sinks.postgres.sink import array_literal, canonical_entities_named
 
 # Articles that name entities or speakers but carry no ids: stored before migration 005.
 _WITHOUT_IDS = """
@@ -52,16 +52,8 @@ _CHILD_IDS = [
     """,
 ]
 
-# Every (entity id, name) the stored rows use, as the sink's upsert reads them.
-_NAMED = """
-CREATE TEMPORARY TABLE named ON COMMIT DROP AS
-SELECT entity_id, min(name) AS name, array_agg(DISTINCT alias ORDER BY alias) AS aliases
-FROM (SELECT entity_id, name, unnest(array_prepend(name, aliases)) AS alias FROM entities
-      WHERE entity_id IS NOT NULL
-      UNION ALL SELECT speaker_id, speaker, speaker FROM quotes
-      WHERE speaker_id IS NOT NULL) AS used
-GROUP BY entity_id
-"""
+# Every canonical entity the stored rows name, as the sink's upsert makes them.
+_NAMED = "CREATE TEMPORARY TABLE named ON COMMIT DROP AS" + canonical_entities_named("true")
 
 _DROP_UNNAMED = """
 DELETE FROM canonical_entities AS c
@@ -76,7 +68,7 @@ WHERE n.entity_id = c.entity_id AND c.aliases IS DISTINCT FROM n.aliases
 
 _ADD_MISSING = """
 INSERT INTO canonical_entities (entity_id, name, family, aliases)
-SELECT entity_id, name, split_part(entity_id, ':', 1), aliases FROM named
+SELECT entity_id, name, family, aliases FROM named
 ORDER BY entity_id
 ON CONFLICT (entity_id) DO NOTHING
 """

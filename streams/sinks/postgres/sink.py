@@ -83,17 +83,31 @@ FROM articles AS a,
 WHERE {_STORED_NOW}
 """
 
+
+def canonical_entities_named(where: str) -> str:
+    """Return a SELECT of the canonical_entities rows the stored rows matching `where` make.
+
+    One row per cross-article entity that the entity and quote rows name (an entity's name
+    and aliases, a quote's speaker): its id, the least of its names, its label family and
+    every name, sorted. `where` narrows both tables (e.g. "article_id = ANY(%(ids)s)").
+    """
+    return f"""
+SELECT entity_id, min(name) AS name, split_part(entity_id, ':', 1) AS family,
+       array_agg(DISTINCT alias ORDER BY alias) AS aliases
+FROM (SELECT entity_id, name, unnest(array_prepend(name, aliases)) AS alias FROM entities
+      WHERE {where} AND entity_id IS NOT NULL
+      UNION ALL SELECT speaker_id, speaker, speaker FROM quotes
+      WHERE {where} AND speaker_id IS NOT NULL) AS named
+GROUP BY entity_id
+"""
+
+
 # One row per cross-article entity the batch names (as an entity or a speaker), new surface
 # forms added to its aliases. In id order, so concurrent sinks lock rows in the same order;
 # a row changes only when the batch brings an alias it lacks.
-_CANONICAL_OF_ARTICLES = """
+_CANONICAL_OF_ARTICLES = f"""
 INSERT INTO canonical_entities AS c (entity_id, name, family, aliases)
-SELECT entity_id, min(name), split_part(entity_id, ':', 1), array_agg(DISTINCT alias ORDER BY alias)
-FROM (SELECT entity_id, name, unnest(array_prepend(name, aliases)) AS alias FROM entities
-      WHERE article_id = ANY(%(ids)s) AND entity_id IS NOT NULL
-      UNION ALL SELECT speaker_id, speaker, speaker FROM quotes
-      WHERE article_id = ANY(%(ids)s) AND speaker_id IS NOT NULL) AS named
-GROUP BY entity_id
+{canonical_entities_named("article_id = ANY(%(ids)s)")}
 ORDER BY entity_id
 ON CONFLICT (entity_id) DO UPDATE SET aliases = ARRAY(
     SELECT DISTINCT unnest(c.aliases || EXCLUDED.aliases) ORDER BY 1)
