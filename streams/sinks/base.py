@@ -79,6 +79,9 @@ class Sink(ABC, Generic[Item]):
     # Keep only the last item of each article in a batch (a table keyed by article id), or all
     # of them (a log of every version).
     latest_per_article: ClassVar[bool] = False
+    # How many batches may be written at once (each on a task of its own). More than one only
+    # for a destination whose writes commute: a batch written after a later one ends the same.
+    parallel_writes: ClassVar[int] = 1
 
     @abstractmethod
     def map(self, record: EnrichedArticle, origin: Inbound) -> Item:
@@ -196,10 +199,13 @@ def refusal_of(error: Exception) -> Exception:
 
 
 class Writer(Generic[Item]):
-    """Stores prepared batches in order on its own task, while the agent reads the next ones.
+    """Stores prepared batches on tasks of its own, while the agent reads the next ones.
 
     The destination works on one batch while this process reads and decodes the following
     ones, so the two costs overlap instead of adding up; at most QUEUED batches wait their turn.
+    There is one task per sender, each storing one batch at a time: one task stores the batches
+    in order; with the sink's `parallel_writes` of them, that many batches are written at once,
+    each dead-lettering through a sender of its own (a sender's flush waits for what it sent).
     A batch's messages stay unacknowledged until its write returns: each gets one more reference
     when handed over, which take_batches' own ack only takes back, and the writer acks them once
     they are stored or dead-lettered. A rebalance waits for them (Faust commits only acked
@@ -210,17 +216,17 @@ class Writer(Generic[Item]):
     # added ~10 MB to the peak RSS of a sink draining a backlog.
     QUEUED = 1
 
-    def __init__(self, sink: Sink[Item], sender: Sender, name: str) -> None:
+    def __init__(self, sink: Sink[Item], senders: Sequence[Sender], name: str) -> None:
         self._sink = sink
-        self._sender = sender
+        self._senders = senders
         self._name = name
         self._queue: asyncio.Queue[Prepared[Item]] = asyncio.Queue(self.QUEUED)
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def submit(self, batch: Prepared[Item]) -> None:
         """Hand `batch` over for storing; wait only while QUEUED batches are already waiting."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._store_each())
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self._store_each(s)) for s in self._senders]
         for event in batch.events:
             event.message.incref()
         await self._queue.put(batch)
@@ -229,11 +235,11 @@ class Writer(Generic[Item]):
         """Return once every batch handed over is stored."""
         await self._queue.join()
 
-    async def _store_each(self) -> None:
+    async def _store_each(self, sender: Sender) -> None:
         while True:
             batch = await self._queue.get()
             try:
-                await store(batch, self._sink, self._sender, self._name)
+                await store(batch, self._sink, sender, self._name)
             except asyncio.CancelledError:
                 raise  # the worker is going away: the batch stays unacked and is replayed
             except BaseException:
@@ -246,7 +252,8 @@ class Writer(Generic[Item]):
 def build_sink(spec: StageSpec, sink: Sink[Any], settings: Settings) -> faust.App:
     """Return the Faust app of sink stage `spec`: batches of its topic written by `sink`."""
     app = create_app(spec.name, settings)
-    writer = Writer(sink, Sender(app.topic(DLQ), spec.name), spec.name)
+    senders = [Sender(app.topic(DLQ), spec.name) for _ in range(sink.parallel_writes)]
+    writer = Writer(sink, senders, spec.name)
 
     @app.agent(app.topic(spec.source), concurrency=1, name=f"{spec.name}-agent")
     async def drain(stream: Any) -> None:

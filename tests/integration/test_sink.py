@@ -11,6 +11,7 @@ import pytest
 from schemas import EnrichedArticle, Entity, Mention, Pipeline, Quote
 from streams.sinks.postgres.canonical import entity_id
 from streams.sinks.postgres.migrations import migrate
+from streams.sinks.postgres.rows import ArticleRow, article_row
 from streams.sinks.postgres.sink import PostgresSink
 from tests.conftest import Services
 from tests.memory import write_records
@@ -269,3 +270,34 @@ def test_names_with_quotes_backslashes_braces_and_null_keep_their_ids(
         "SELECT count(*) FROM canonical_entities WHERE entity_id = ANY(%s)", (expected,)
     ).fetchone()
     assert known == (len(expected),)
+
+
+def test_two_batches_written_at_once_over_the_same_articles_keep_each_newer_version(
+    migrated: Services, db: psycopg.Connection, unique_id: str
+) -> None:
+    # Each batch holds the newer version of half the articles and the older of the rest, the
+    # second in the opposite order: written at once, on two connections, neither deadlocks
+    # and every article ends as its newer version, as written one after the other.
+    ids = [f"{unique_id}-{n:02}" for n in range(40)]
+
+    def version(article_id: str, newer: bool) -> ArticleRow:
+        record = article(article_id, headline="newer" if newer else "older", published_ms=1 + newer)
+        return article_row(record, 0, 0)
+
+    first = [version(i, newer=n % 2 == 0) for n, i in enumerate(ids)]
+    second = [version(i, newer=n % 2 == 1) for n, i in enumerate(ids)][::-1]
+
+    async def write_both() -> None:
+        sink = PostgresSink(migrated.database_url)
+        try:
+            for _ in range(5):
+                await asyncio.gather(sink.write(first), sink.write(second))
+        finally:
+            await sink.close()
+
+    asyncio.run(write_both())
+    headlines = db.execute(
+        "SELECT headline, count(*) FROM articles WHERE id = ANY(%s) GROUP BY headline", (ids,)
+    ).fetchall()
+    assert headlines == [("newer", 40)]
+    assert {counts(db, article_id) for article_id in ids} == {(1, 1, 1)}

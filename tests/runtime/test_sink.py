@@ -4,6 +4,7 @@ retried while the destination pushes back, refused records dead-lettered alone."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from schemas import DeadLetter, EnrichedArticle
 from streams.runtime.sending import Sender
@@ -20,7 +21,7 @@ def drain(sink: ListSink, batches: list[list[MemoryEvent]]) -> MemoryTopic:
     dlq = MemoryTopic("articles.dlq")
 
     async def scenario() -> None:
-        writer = Writer(sink, Sender(dlq, "sink"), "sink")
+        writer = Writer(sink, [Sender(dlq, "sink")], "sink")
         for events in batches:
             await writer.submit(prepare(sink, events, 0.0))
             take_batches_ack(events)
@@ -54,7 +55,7 @@ def test_nothing_is_acked_while_the_write_has_not_returned() -> None:
 
     async def scenario() -> bool:
         sink = ListSink(busy_times=1_000, retry_after=0.05)  # pushes back while the test looks
-        writer = Writer(sink, Sender(MemoryTopic("articles.dlq"), "sink"), "sink")
+        writer = Writer(sink, [Sender(MemoryTopic("articles.dlq"), "sink")], "sink")
         await writer.submit(prepare(sink, events, 0.0))
         take_batches_ack(events)
         await asyncio.sleep(0.2)
@@ -107,3 +108,42 @@ def test_batches_are_written_in_the_order_they_came() -> None:
     sink = ListSink()
     drain(sink, [[event_of(record(str(n)), n)] for n in range(5)])
     assert [written[0][1] for written in sink.written] == [0, 1, 2, 3, 4]
+
+
+class GatedSink(ListSink):
+    """Holds every write until the test opens the gate; counts the writes under way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.under_way = 0
+        self.most_under_way = 0
+
+    async def write(self, items: Sequence[tuple[str, int]]) -> None:
+        self.under_way += 1
+        self.most_under_way = max(self.most_under_way, self.under_way)
+        await self.gate.wait()
+        self.under_way -= 1
+        await super().write(items)
+
+
+def test_with_two_senders_two_batches_are_written_at_once_each_acked_after_its_own_write() -> None:
+    first = [event_of(record("a"), 0)]
+    second = [event_of(record("b"), 1)]
+    sink = GatedSink()
+    dlq = MemoryTopic("articles.dlq")
+
+    async def scenario() -> None:
+        writer = Writer(sink, [Sender(dlq, "sink"), Sender(dlq, "sink")], "sink")
+        for events in (first, second):
+            await writer.submit(prepare(sink, events, 0.0))
+            take_batches_ack(events)
+        await asyncio.sleep(0.05)
+        assert sink.most_under_way == 2
+        assert not any(event.acked for event in first + second)
+        sink.gate.set()
+        await writer.wait_idle()
+
+    asyncio.run(scenario())
+    assert sorted(sink.written) == [[("a", 0)], [("b", 1)]]
+    assert all(event.acked for event in first + second)

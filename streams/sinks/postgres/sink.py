@@ -164,37 +164,64 @@ async def stored_now(conn: psycopg.AsyncConnection[Any], ids: Sequence[str]) -> 
 
 
 class PostgresSink(Sink[ArticleRow]):
-    """Writes article rows over one connection, reopened whenever it fails."""
+    """Writes article rows, each batch on a connection of its own while it is written.
+
+    Two batches are written at once (`parallel_writes`): the database stores one while the
+    worker sends the other, instead of waiting for the worker between batches. Their writes
+    commute: a row is replaced only by a version that is not older (the order above), so two
+    batches end the same whichever commits first. A connection that fails is closed; the next
+    batch opens another.
+    """
 
     destination: ClassVar[str] = "database"
     latest_per_article: ClassVar[bool] = True
+    parallel_writes: ClassVar[int] = 2
 
     def __init__(self, conninfo: str) -> None:
         self._conninfo = conninfo
-        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._idle: list[psycopg.AsyncConnection[Any]] = []
 
     def map(self, record: EnrichedArticle, origin: Inbound) -> ArticleRow:
         return article_row(record, origin.partition, origin.offset)
 
     async def write(self, items: Sequence[ArticleRow]) -> None:
+        conn = await self._connection()
         try:
-            await write_rows(await self._connection(), items)
+            # In id order: two batches written at once lock their common articles in the same
+            # order, as they lock canonical entities, so neither waits for the other in a cycle.
+            await write_rows(conn, sorted(items, key=lambda row: row.id))
         except RECORD_ERRORS as error:
+            self._idle.append(conn)  # the transaction rolled back; the connection is sound
             raise Refused(one_line(error)) from error
         except psycopg.Error as error:
-            await self.close()
+            await close_quietly(conn)
             raise Backpressure(f"PostgreSQL: {one_line(error)}") from error
+        except BaseException:
+            await close_quietly(conn)
+            raise
+        self._idle.append(conn)
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
-        if self._conn is None or self._conn.closed:
-            self._conn = await psycopg.AsyncConnection.connect(self._conninfo, connect_timeout=5)
-        return self._conn
+        """Return an idle open connection, else a new one (one per batch being written)."""
+        while self._idle:
+            conn = self._idle.pop()
+            if not conn.closed:
+                return conn
+        try:
+            return await psycopg.AsyncConnection.connect(self._conninfo, connect_timeout=5)
+        except psycopg.Error as error:
+            raise Backpressure(f"PostgreSQL: {one_line(error)}") from error
 
     async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            with suppress(psycopg.Error):
-                await conn.close()
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            await close_quietly(conn)
+
+
+async def close_quietly(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Close `conn`, ignoring a connection already broken."""
+    with suppress(psycopg.Error):
+        await conn.close()
 
 
 def prepare(settings: Settings, wait_s: float) -> None:
