@@ -194,10 +194,10 @@ class PostgresSink(Sink[ArticleRow]):
             self._idle.append(conn)  # the transaction rolled back; the connection is sound
             raise Refused(one_line(error)) from error
         except psycopg.Error as error:
-            await close_quietly(conn)
+            await close_connection(conn)
             raise Backpressure(f"PostgreSQL: {one_line(error)}") from error
         except BaseException:
-            await close_quietly(conn)
+            await close_connection(conn)
             raise
         self._idle.append(conn)
 
@@ -215,10 +215,10 @@ class PostgresSink(Sink[ArticleRow]):
     async def close(self) -> None:
         idle, self._idle = self._idle, []
         for conn in idle:
-            await close_quietly(conn)
+            await close_connection(conn)
 
 
-async def close_quietly(conn: psycopg.AsyncConnection[Any]) -> None:
+async def close_connection(conn: psycopg.AsyncConnection[Any]) -> None:
     """Close `conn`, ignoring a connection already broken."""
     with suppress(psycopg.Error):
         await conn.close()
