@@ -76,6 +76,8 @@ JSON_KEYS = (
     "rss_mb_nlp_max",
     "rss_mb_other_max",
     "sink_articles_per_s",
+    "sink_worker_cpu_ms_per_article",
+    "sink_database_cpu_ms_per_article",
     "sink_parquet_articles_per_s",
     "rss_mb_parquet_sink",
 )
@@ -468,23 +470,50 @@ def measure_sink(
     records: Sequence[bytes],
     workers: Workers,
     prefix: str,
-) -> float | None:
-    """Pre-fill articles.enriched with `records`, start one sink; return its rows/s.
+) -> dict[str, float | None]:
+    """Pre-fill articles.enriched with `records`, start one sink; return its figures.
 
     Rows/s between the first and the last transaction (a transaction's rows share one
     stored_at), so the worker's start-up does not count; None when one transaction held all.
+    And the CPU each stored article cost the sink worker and the PostgreSQL server on this
+    host, from the first stored row to the last: CPU time does not shrink when a noisy
+    neighbour slows the clock, so these two compare runs that rows/s cannot.
     """
     publish_raw(bootstrap, ENRICHED, records)
     workers.start("sink", "sink-alone")
+    wait_for(lambda: stored_count(conn, prefix) > 0, 300, f"a row {prefix}* stored", workers)
+    first_count, first_cpu = stored_count(conn, prefix), sink_cpu_seconds(workers)
     wait_stored(conn, prefix, len(records), workers, timeout=300)
+    last_cpu = sink_cpu_seconds(workers)
     rows = stored_times(conn, prefix)
     check_present_once(rows, [orjson.loads(r)["id"] for r in records])
     times = sorted(stored_at for _, _, stored_at in rows)
     last_batch = sum(1 for t in times if t == times[-1])
     span_s = (times[-1] - times[0]) / 1000
-    if span_s <= 0:
-        return None
-    return (len(times) - last_batch) / span_s
+    stored_since = len(records) - first_count
+    per_article = [
+        (last - first) * 1000 / stored_since if stored_since > 0 and last - first > 0 else None
+        for first, last in zip(first_cpu, last_cpu, strict=True)
+    ]
+    return {
+        "sink_articles_per_s": (len(times) - last_batch) / span_s if span_s > 0 else None,
+        "sink_worker_cpu_ms_per_article": per_article[0],
+        "sink_database_cpu_ms_per_article": per_article[1],
+    }
+
+
+def sink_cpu_seconds(workers: Workers) -> tuple[float, float]:
+    """Return the CPU seconds the sink worker and this host's PostgreSQL processes used so far."""
+    database = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if command == "postgres":
+                database += cpu_seconds(int(entry.name)) or 0.0
+    return workers.cpu_seconds().get("sink-alone", 0.0), database
 
 
 def measure_parquet_sink(bootstrap: str, workers: Workers) -> float | None:
@@ -717,9 +746,7 @@ def run_against(
             if "sink" in phases:
                 records = enriched_copies(articles[:16], run_id + "sink-", args.sink_n)
                 print(f"sink: {len(records)} pre-filled records ...", file=sys.stderr)
-                figures["sink_articles_per_s"] = measure_sink(
-                    bootstrap, conn, records, workers, run_id + "sink-"
-                )
+                figures.update(measure_sink(bootstrap, conn, records, workers, run_id + "sink-"))
                 print("sink: the Parquet sink over the same topic ...", file=sys.stderr)
                 figures["sink_parquet_articles_per_s"] = measure_parquet_sink(bootstrap, workers)
     finally:

@@ -52,7 +52,7 @@ _UPSERT_ARTICLE = (
 
 # The rows this transaction stored: stored_at is now(), the transaction's start, which no
 # earlier transaction's rows carry. Only their children are replaced.
-_STORED_NOW = "a.id = ANY(%s) AND a.stored_at = now()"
+_STORED_NOW = "a.id = ANY(%s::text[]) AND a.stored_at = now()"
 
 _DELETE_CHILDREN = [
     f"DELETE FROM {table} USING articles AS a WHERE {table}.article_id = a.id AND {_STORED_NOW}"
@@ -107,7 +107,7 @@ GROUP BY entity_id
 # a row changes only when the batch brings an alias it lacks.
 _CANONICAL_OF_ARTICLES = f"""
 INSERT INTO canonical_entities AS c (entity_id, name, family, aliases)
-{canonical_entities_named("article_id = ANY(%(ids)s)")}
+{canonical_entities_named("article_id = ANY(%(ids)s::text[])")}
 ORDER BY entity_id
 ON CONFLICT (entity_id) DO UPDATE SET aliases = ARRAY(
     SELECT DISTINCT unnest(c.aliases || EXCLUDED.aliases) ORDER BY 1)
@@ -149,7 +149,7 @@ async def write_rows(conn: psycopg.AsyncConnection[Any], rows: Sequence[ArticleR
     """
     if not rows:
         return
-    ids = ([row.id for row in rows],)
+    ids = (array_literal([row.id for row in rows]),)  # one literal for the five statements
     async with conn.transaction(), conn.pipeline(), conn.cursor() as cursor:
         await cursor.executemany(_UPSERT_ARTICLE, map(upsert_parameters, rows))
         for statement in (*_DELETE_CHILDREN, _ENTITIES_OF_ARTICLES, _QUOTES_OF_ARTICLES):
@@ -159,7 +159,8 @@ async def write_rows(conn: psycopg.AsyncConnection[Any], rows: Sequence[ArticleR
 
 async def stored_now(conn: psycopg.AsyncConnection[Any], ids: Sequence[str]) -> set[str]:
     """Return which of `ids` the current transaction stored (write_rows did not keep them)."""
-    cursor = await conn.execute(f"SELECT a.id FROM articles AS a WHERE {_STORED_NOW}", (list(ids),))
+    query = f"SELECT a.id FROM articles AS a WHERE {_STORED_NOW}"
+    cursor = await conn.execute(query, (array_literal(ids),))
     return {row[0] for row in await cursor.fetchall()}
 
 
