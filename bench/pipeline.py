@@ -491,8 +491,9 @@ def measure_sink(
     last_batch = sum(1 for t in times if t == times[-1])
     span_s = (times[-1] - times[0]) / 1000
     stored_since = len(records) - first_count
+    # CPU time counts in clock ticks (10 ms): a tiny run may show 0.0, which is its figure.
     per_article = [
-        (last - first) * 1000 / stored_since if stored_since > 0 and last - first > 0 else None
+        (last - first) * 1000 / stored_since if stored_since > 0 else None
         for first, last in zip(first_cpu, last_cpu, strict=True)
     ]
     return {

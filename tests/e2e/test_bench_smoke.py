@@ -19,7 +19,7 @@ def test_bench_prints_every_figure_as_its_last_line(migrated: Services) -> None:
     env = migrated.env(NEWSFLOW_SINK_BATCH_SIZE="50")
     command = [
         sys.executable, "-m", "bench.pipeline", "--n", "8", "--latency-s", "2",
-        "--sink-n", "300", "--bootstrap", migrated.bootstrap,
+        "--sink-n", "1500", "--bootstrap", migrated.bootstrap,
         "--database-url", migrated.database_url,
     ]  # fmt: skip
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
