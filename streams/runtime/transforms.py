@@ -207,7 +207,12 @@ class ProcessRunner(Generic[In, Out]):
 
     @staticmethod
     async def _wait_readable(conn: Connection, timeout_s: float | None) -> None:
-        """Wait, without blocking the event loop, until `conn` has a reply or its end."""
+        """Wait, without blocking the event loop, until `conn` has a reply or its end.
+
+        The pipe is put back in blocking mode afterwards: uvloop (libuv) makes a watched file
+        descriptor non-blocking, and `recv` of a reply longer than the pipe's buffer, or `send`
+        of a batch that is, then fails half-way as if the child had died.
+        """
         loop = asyncio.get_running_loop()
         readable: asyncio.Future[None] = loop.create_future()
 
@@ -220,6 +225,7 @@ class ProcessRunner(Generic[In, Out]):
             await asyncio.wait_for(readable, timeout_s)
         finally:
             loop.remove_reader(conn.fileno())
+            os.set_blocking(conn.fileno(), True)
 
     def stop(self) -> int | None:
         """Kill the child, if any; return its exit code."""

@@ -11,6 +11,10 @@ import asyncio
 import os
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+import uvloop
 
 from streams.config import Settings
 from streams.runtime.transforms import (
@@ -84,14 +88,32 @@ def misbehave(settings: Settings) -> Callable[[Sequence[str]], list[str]]:
     return transform
 
 
-def run_batches(runner: ProcessRunner[str, str], *batches: list[str]) -> list[list[object]]:
+def triple(settings: Settings) -> Callable[[Sequence[str]], list[str]]:
+    """In the child: each item three times over (replies longer than the batch)."""
+    return lambda items: [item * 3 for item in items]
+
+
+def run_batches(
+    runner: ProcessRunner[str, str], *batches: list[str], run: Callable[..., Any] = asyncio.run
+) -> list[list[object]]:
     async def run_all() -> list[list[object]]:
         return [await transform_each(runner, batch, timeout_s=5.0) for batch in batches]
 
     try:
-        return asyncio.run(run_all())
+        result: list[list[object]] = run(run_all())
+        return result
     finally:
         runner.stop()
+
+
+@pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])
+def test_in_a_process_batches_and_replies_longer_than_the_pipe_buffer_cross_whole(
+    run: Callable[..., Any],
+) -> None:
+    """The workers run on uvloop, which makes a watched pipe non-blocking (a 64 KB buffer)."""
+    big = ["x" * 200_000, "y" * 300_000]
+    first, second = run_batches(ProcessRunner(triple, Settings()), big, big, run=run)
+    assert first == second == [item * 3 for item in big]
 
 
 def test_in_a_process_the_transform_runs_in_one_child_that_starts_no_thread() -> None:
