@@ -112,8 +112,9 @@ _CLAUSE_OPENER = re.compile(
 # "that" opening a reported clause, after optional words: "told reporters that".
 _THAT = re.compile(r"\bthat\b")
 
-# A preposition right before "that": "that" is a determiner or pronoun ("for that plan").
-_BEFORE_DETERMINER = re.compile(r"\b(?:for|of|about|on|with|to|from|by|like)[ ]+$")
+# A preposition right before "that": "that" is a determiner or pronoun ("for that plan");
+# a conjunction: "said witnesses saw it and that ..." opens the clause's second half.
+_BEFORE_DETERMINER = re.compile(r"\b(?:for|of|about|on|with|to|from|by|like|and|or)[ ]+$")
 
 # A subordinate clause and nothing else, before "X said": "But when the plan failed, X
 # said enough": the sentence's adverbial, not what was said.
@@ -153,6 +154,16 @@ _NAME_AND_APPOSITIVE = re.compile(
 
 # A closing quote mark, and the comma of the quote, right before a cue.
 _CLOSING_MARK = re.compile(r"(?:[”\"’]|'')[ ]*,?[ ]*$")
+
+# A second attribution inside a reported clause: a conjunction, then a short subject (or
+# none: "and suggested that ..."), then a cue ("said A, but he said B", "A, though she
+# noted B"). The clause ends before the conjunction; the second cue reports a clause of its
+# own.
+_SECOND_ATTRIBUTION = re.compile(
+    r"(?:[ ]*[,;])?[ ]+(?P<conjunction>but|though|although|and|yet)[ ]+"
+    r"(?P<subject>(?:[\w'’.-]+[ ]+){0,4}?)"
+    r"(?:(?:also|again|later|then|has|had|have|would|once|repeatedly|\w+ly)[ ]+){0,2}$"
+)
 
 # ", according to ..." closing a reported clause.
 _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
@@ -392,7 +403,7 @@ def _according_to(doc: Document, start: int, end: int, cue: re.Match[str]) -> Qu
     return _indirect(body, (clause_start, clause_end), speaker, cue.group())
 
 
-def _indirect(body: str, clause: tuple[int, int], speaker: str | None, cue: str) -> Quote:
+def _indirect(body: str, clause: tuple[int, int], speaker: str | None, cue: str | None) -> Quote:
     start, end = clause
     return Quote(
         text=body[start:end], kind="indirect", speaker=speaker, cue=cue, start=start, end=end
@@ -406,8 +417,51 @@ def indirect_quotes(doc: Document, taken: Sequence[Quote]) -> list[Quote]:
     for start, end in doc.sentences.spans:
         inside = [(s, e) for s, e in direct if s < end and start < e]
         quote = indirect_quote(doc, (start, end))
-        if quote is not None and all(
+        if quote is None or not all(
             count_words(doc.body[quote.start : s]) and e <= quote.end for s, e in inside
         ):
-            quotes.append(quote)  # direct quotes in it are partial quotes of its clause
+            continue  # direct quotes in it are partial quotes of its clause
+        quotes.extend(
+            part
+            for part in split_attributions(doc, quote, end)
+            if all(part.start < s and e <= part.end for s, e in inside if _cuts(part, s, e))
+        )
     return quotes
+
+
+def _cuts(quote: Quote, start: int, end: int) -> bool:
+    return start < quote.end and quote.start < end
+
+
+def split_attributions(doc: Document, quote: Quote, end: int) -> list[Quote]:
+    """Return a reported clause cut at a second attribution inside it, and the clause that
+    attribution reports: "X said A, but he said B" is A from X and B from "he"; "X said A
+    and suggested that B" is B from X too. Each part is split again, up to _MAX_CUES_TRIED
+    cues read."""
+    body = doc.body
+    cues = itertools.islice(lexicon().cue.finditer(body, quote.start, quote.end), _MAX_CUES_TRIED)
+    for cue in cues:
+        left = body[quote.start : cue.start()]
+        lead = _SECOND_ATTRIBUTION.search(left)
+        if (
+            lead is None
+            or is_passive(left, cue)
+            or cue.group().lower() in lexicon().speaker_after
+            or cue.group() in lexicon().naming
+            or _NOUN_USE.search(left[-_LEAD_CHARS:])
+            or _FREE_RELATIVE.search(left[-_LEAD_CHARS:])
+            or _FINITE_VERB.search(lead.group("subject"))
+        ):
+            continue
+        clause = reported_clause(body, cue, end)
+        first_stop = _strip_end_punctuation(body, quote.start, quote.start + lead.start())
+        if clause is None or count_words(body[quote.start : first_stop]) < 3:
+            continue
+        speaker = quote.speaker
+        if lead.group("subject").strip():
+            subject_start = quote.start + lead.start("subject")
+            speaker = appositive_speaker(doc, subject_start, cue.start())
+        first = _indirect(body, (quote.start, first_stop), quote.speaker, quote.cue)
+        second = _indirect(body, clause, speaker, cue.group())
+        return [first, *split_attributions(doc, second, end)]
+    return [quote]

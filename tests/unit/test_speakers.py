@@ -333,3 +333,55 @@ def test_an_inverted_source_after_a_clause_with_commas_speaks() -> None:
     body = "For some, the losses would outstrip the gains, said Batt, a tax scholar."
     found = quotes(body, entity(body, "Edda Batt", "PERSON", "Batt"))
     assert indirect(found) == [("For some, the losses would outstrip the gains", "Edda Batt")]
+
+
+def test_a_second_attribution_in_a_reported_clause_reports_its_own_clause() -> None:
+    body = (
+        "Inspector Joel Varga said the footage did not show the driver's hands, "
+        "but he said two witnesses saw a phone in the cab."
+    )
+    found = quotes(body, entity(body, "Joel Varga", "PERSON"))
+    assert indirect(found) == [
+        ("the footage did not show the driver's hands", "Joel Varga"),
+        ("two witnesses saw a phone in the cab", "Joel Varga"),
+    ]
+
+
+def test_a_coordinated_cue_without_a_subject_keeps_the_clause_speaker() -> None:
+    body = (
+        "Mayor Ines Korda said the depot would close by March "
+        "and suggested that the staff would move to Perrin Road."
+    )
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [
+        ("the depot would close by March", "Ines Korda"),
+        ("the staff would move to Perrin Road", "Ines Korda"),
+    ]
+
+
+def test_a_second_attribution_with_its_own_subject_credits_that_subject() -> None:
+    body = (
+        "Ines Korda said the reforms were not finished, though Tarn Union "
+        "warned that the council was giving up its leverage."
+    )
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"), entity(body, "Tarn Union", "ORG"))
+    assert indirect(found) == [
+        ("the reforms were not finished", "Ines Korda"),
+        ("the council was giving up its leverage", "Tarn Union"),
+    ]
+
+
+def test_a_conjunction_then_that_continues_the_reported_clause() -> None:
+    body = "Ines Korda said residents heard a bang and that a wall fell soon after."
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [
+        ("residents heard a bang and that a wall fell soon after", "Ines Korda")
+    ]
+
+
+def test_a_naming_cue_inside_a_clause_does_not_split_it() -> None:
+    body = "Ines Korda said she had caught flu twice and called it a hazard of the job."
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [
+        ("she had caught flu twice and called it a hazard of the job", "Ines Korda")
+    ]
