@@ -99,6 +99,12 @@ _VERB_LIKE = re.compile(
 # Words that open a phrase, not a reported clause: "said in documents", "said, and".
 _NOT_A_CLAUSE = re.compile(r"(?:and|but|or|in|on|at|during|after|before|with|by|to|from|for)\b")
 
+# A short opening phrase and its comma after "that": "said that in 1998, the clinic ..."
+# ("said in documents" is no clause; after "that" the phrase opens the reported clause).
+_PHRASE_THEN_COMMA = re.compile(
+    r"(?:in|on|at|during|after|before|with|by|from|for)\b[^,.;:]{1,40},[ ]+\w"
+)
+
 # Words that open the writer's own adverbial clause after a cue and a comma, not a reported
 # clause: "said on Friday, as they left", "said, not needing to" ("said that because ..."
 # is reported: the "that" opens it).
@@ -165,6 +171,22 @@ _SECOND_ATTRIBUTION = re.compile(
     r"(?:(?:also|again|later|then|has|had|have|would|once|repeatedly|\w+ly)[ ]+){0,2}$"
 )
 
+# A participle cue after a comma, right before its clause: '"...," she said, adding (that)'.
+_AFTER_PARTICIPLE = re.compile(r",[ ]+(?:\w+[ ]+)?\w+ing[ ]+(?:that[ ]+)?$")
+
+# A comma and a participle right after a cue: "said, adding that ..." (the participle
+# introduces the clause, not the cue before it).
+_PARTICIPLE_NEXT = re.compile(
+    r"[ ]*,[ ]+(?!(?:during|according|notwithstanding|\w*thing)\b)\w+ing\b"
+)
+
+# A concession after a reported clause: "claimed A was smart, although he again refused
+# ...", mostly the writer's comment on what was said.
+_CONCESSION = re.compile(r",[ ]+(?:although|though|even[ ]though)\b")
+
+# A span that is one direct quote, its closing mark maybe cut off ('"We will win').
+_WHOLE_QUOTE = re.compile(r"[\"“][^\"“”]*[\"”]?[ ,]*")
+
 # ", according to ..." closing a reported clause.
 _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
 
@@ -172,13 +194,16 @@ _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
 def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] | None:
     """Return the span of the clause a cue introduces ("said (on Monday) (that) CLAUSE")."""
     position = cue.end()
+    if _PARTICIPLE_NEXT.match(body, position, end):
+        return None  # "said, adding that ...": the participle's clause
     window = body[position : min(end, position + 80)]
     comma = window.find(",")
     that = _THAT.search(window)
     nearer = that and lexicon().cue.search(window, 0, that.start())
     if nearer and nearer.group().endswith("ing") and count_words(window[: nearer.start()]) <= 3:
         return None  # "tweets early Friday saying that ...": the participle introduces it
-    if that and _that_opens_clause(window, that, comma):
+    opened_by_that = bool(that and _that_opens_clause(window, that, comma))
+    if that and opened_by_that:
         # "said that ...", "said on Monday at a rally in Halden, Serra, that ..."
         position += that.end()
         while position < end and body[position] in " ,":
@@ -214,7 +239,10 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
         ):
             return None  # "noted the rule in an interview": a noun phrase, not a clause
     start, stop = trim(body, position, end)
-    if _NOT_A_CLAUSE.match(body, start, stop) or _OBJECT_IT.match(body, start, stop):
+    opening_phrase = opened_by_that and _PHRASE_THEN_COMMA.match(body, start, stop)
+    if (_NOT_A_CLAUSE.match(body, start, stop) and not opening_phrase) or _OBJECT_IT.match(
+        body, start, stop
+    ):
         return None  # "said in documents", "said it over and over": no clause
     lead = body[cue.end() : start]
     if "," in lead and not _THAT.search(lead) and _ADVERBIAL.match(body, start, stop):
@@ -307,11 +335,14 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         subject_start = subject_start_of(body, start, cue.start())
         if subject_start is None:
             subject_start = bare_subject_start(doc, start, cue.start())
+        if subject_start is None and _AFTER_PARTICIPLE.search(body, start, cue.end() + 1):
+            subject_start = start  # "..., saying C": the clause before it has the subject
         # "''C,'' said Ana Ruiz, who ...": after a quote and its bare cue comes the source.
         after_quote = bare_cue and _CLOSING_MARK.search(left) is not None
         clause = None if after_quote else reported_clause(body, cue, end)
         if clause is not None and subject_start is not None:
-            speaker = cue_subject(doc, start, subject_start, cue)
+            # A name inside a quote before the cue is not the cue's subject.
+            speaker = cue_subject(doc, after_quotes(body, start, cue.start()), subject_start, cue)
             return _indirect(body, clause, speaker, text)
         if not left[comma + 1 :].strip():
             comma = appositive_opening(left, comma)
@@ -329,6 +360,8 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         ):
             # "C, X said." / "C, X told Y, ...": the clause comes first.
             clause = (start, _strip_end_punctuation(body, start, start + comma))
+            if _WHOLE_QUOTE.fullmatch(body, *clause):
+                continue  # '"Q," she said, adding that C': a later cue may report C
             if not after_quote:
                 clause = _longer_part_around(body, clause, cue.end(), end)
             if clause[0] == start and _SUBORDINATE_ONLY.fullmatch(body, *clause):
@@ -339,6 +372,15 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
                     speaker = inverted_speaker(doc, cue.end(), end)  # "C, said Ana Ruiz."
                 return _indirect(body, clause, speaker, text)
     return None
+
+
+def after_quotes(body: str, start: int, cue_start: int) -> int:
+    """Return where the text after the last closed quote before a cue starts, or start."""
+    left = body[start:cue_start]
+    closing = left.rfind("”")
+    if left.count('"') % 2 == 0:
+        closing = max(closing, left.rfind('"'))
+    return start + closing + 1 if closing >= 0 else start
 
 
 def bare_subject_start(doc: Document, start: int, cue_start: int) -> int | None:
@@ -418,9 +460,13 @@ def indirect_quotes(doc: Document, taken: Sequence[Quote]) -> list[Quote]:
         inside = [(s, e) for s, e in direct if s < end and start < e]
         quote = indirect_quote(doc, (start, end))
         if quote is None or not all(
-            count_words(doc.body[quote.start : s]) and e <= quote.end for s, e in inside
+            (count_words(doc.body[quote.start : s]) and e <= quote.end)
+            or (e <= quote.start and _AFTER_PARTICIPLE.search(doc.body, e, quote.start))
+            for s, e in inside
         ):
-            continue  # direct quotes in it are partial quotes of its clause
+            # Direct quotes in it are partial quotes of its clause; one before it is the
+            # quote its clause goes on from ('"...," she said, adding that C').
+            continue
         quotes.extend(
             part
             for part in split_attributions(doc, quote, end)
@@ -464,4 +510,8 @@ def split_attributions(doc: Document, quote: Quote, end: int) -> list[Quote]:
         first = _indirect(body, (quote.start, first_stop), quote.speaker, quote.cue)
         second = _indirect(body, clause, speaker, cue.group())
         return [first, *split_attributions(doc, second, end)]
+    concession = _CONCESSION.search(body, quote.start, quote.end)
+    if concession and count_words(body[quote.start : concession.start()]) >= 3:
+        # "claimed A, although he refused to B": B is the writer's
+        return [_indirect(body, (quote.start, concession.start()), quote.speaker, quote.cue)]
     return [quote]

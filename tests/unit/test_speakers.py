@@ -385,3 +385,29 @@ def test_a_naming_cue_inside_a_clause_does_not_split_it() -> None:
     assert indirect(found) == [
         ("she had caught flu twice and called it a hazard of the job", "Ines Korda")
     ]
+
+
+def test_a_participle_after_a_quote_and_its_cue_reports_a_clause() -> None:
+    body = (
+        '"We were never told about the cracks in the ceiling of the north stand," '
+        "she said, adding that the club had known for a year."
+    )
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [("the club had known for a year", None)]
+    assert direct(found) == [
+        ("We were never told about the cracks in the ceiling of the north stand", None)
+    ]
+
+
+def test_a_reported_clause_may_open_with_a_phrase_after_that() -> None:
+    body = "Ines Korda said that in 2019, the clinic had lost its licence for a month."
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [
+        ("in 2019, the clinic had lost its licence for a month", "Ines Korda")
+    ]
+
+
+def test_a_concession_after_a_reported_clause_is_the_writers() -> None:
+    body = "Tomas Rand said the levy was fair, although he again refused to publish his accounts."
+    found = quotes(body, entity(body, "Tomas Rand", "PERSON"))
+    assert indirect(found) == [("the levy was fair", "Tomas Rand")]
