@@ -187,6 +187,13 @@ _CONCESSION = re.compile(r",[ ]+(?:although|though|even[ ]though)\b")
 # A span that is one direct quote, its closing mark maybe cut off ('"We will win').
 _WHOLE_QUOTE = re.compile(r"[\"“][^\"“”]*[\"”]?[ ,]*")
 
+# What opens a reported question after "asked" and up to three words of addressee:
+# "asked whether", "asked the minister how".
+_QUESTION_OPENER = re.compile(
+    r"[ ]+(?:(?!whether|if|how|why|what|when)[\w'’.-]+[ ]+){0,3}?"
+    r"(?P<opener>whether|if|how|why|what|when)\b[ ]+\w"
+)
+
 # ", according to ..." closing a reported clause.
 _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
 
@@ -203,7 +210,11 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
     if nearer and nearer.group().endswith("ing") and count_words(window[: nearer.start()]) <= 3:
         return None  # "tweets early Friday saying that ...": the participle introduces it
     opened_by_that = bool(that and _that_opens_clause(window, that, comma))
-    if that and opened_by_that:
+    question = _QUESTION_OPENER.match(body, position, end)
+    if cue.group() in lexicon().questions and question:
+        # "asked (the panel) whether ...": the question is what was reported
+        position = question.start("opener")
+    elif that and opened_by_that:
         # "said that ...", "said on Monday at a rally in Halden, Serra, that ..."
         position += that.end()
         while position < end and body[position] in " ,":
@@ -492,6 +503,7 @@ def split_attributions(doc: Document, quote: Quote, end: int) -> list[Quote]:
         if (
             lead is None
             or is_passive(left, cue)
+            or _UNREALISED.search(left)
             or cue.group().lower() in lexicon().speaker_after
             or cue.group() in lexicon().naming
             or _NOUN_USE.search(left[-_LEAD_CHARS:])

@@ -411,3 +411,28 @@ def test_a_concession_after_a_reported_clause_is_the_writers() -> None:
     body = "Tomas Rand said the levy was fair, although he again refused to publish his accounts."
     found = quotes(body, entity(body, "Tomas Rand", "PERSON"))
     assert indirect(found) == [("the levy was fair", "Tomas Rand")]
+
+
+def test_a_reported_question_after_asked_is_an_indirect_quote() -> None:
+    body = "Councillor Ines Korda asked the treasurer whether the depot sale had been approved."
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [("whether the depot sale had been approved", "Ines Korda")]
+
+
+def test_asked_without_a_question_word_reports_nothing() -> None:
+    body = "Ines Korda asked the treasurer for the accounts of the depot sale."
+    assert indirect(quotes(body, entity(body, "Ines Korda", "PERSON"))) == []
+
+
+def test_a_refusal_to_say_inside_a_clause_is_no_second_attribution() -> None:
+    body = (
+        "Emil Sandqvist said the route would stay open, but he refused to say "
+        "how much money was set aside."
+    )
+    found = quotes(body, entity(body, "Emil Sandqvist", "PERSON"))
+    assert indirect(found) == [
+        (
+            "the route would stay open, but he refused to say how much money was set aside",
+            "Emil Sandqvist",
+        )
+    ]
