@@ -194,6 +194,10 @@ _QUESTION_OPENER = re.compile(
     r"(?P<opener>whether|if|how|why|what|when)\b[ ]+\w"
 )
 
+# A comma (and an adverb) before a participle cue inside a reported clause: "said A,
+# adding that B", "said A, later suggesting B". It has no subject: the clause's speaker.
+_PARTICIPLE_LEAD = re.compile(r"[ ]*,[ ]+(?P<subject>)(?:(?:also|again|later|then|\w+ly)[ ]+)?$")
+
 # ", according to ..." closing a reported clause.
 _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
 
@@ -500,6 +504,8 @@ def split_attributions(doc: Document, quote: Quote, end: int) -> list[Quote]:
     for cue in cues:
         left = body[quote.start : cue.start()]
         lead = _SECOND_ATTRIBUTION.search(left)
+        if lead is None and cue.group().endswith("ing"):
+            lead = _PARTICIPLE_LEAD.search(left)  # "said A, adding that B"
         if (
             lead is None
             or is_passive(left, cue)

@@ -436,3 +436,25 @@ def test_a_refusal_to_say_inside_a_clause_is_no_second_attribution() -> None:
             "Emil Sandqvist",
         )
     ]
+
+
+def test_participle_forms_of_speech_verbs_are_cues() -> None:
+    body = (
+        "Tomas Rand spoke for an hour, suggesting the levy had failed. "
+        'He ended by admitting that the scheme was "a costly mistake".'
+    )
+    found = quotes(body, entity(body, "Tomas Rand", "PERSON"))
+    assert indirect(found) == [
+        ("the levy had failed", "Tomas Rand"),
+        ('the scheme was "a costly mistake"', "Tomas Rand"),
+    ]
+    assert direct(found) == [("a costly mistake", "Tomas Rand")]
+
+
+def test_a_participle_cue_inside_a_reported_clause_reports_its_own_clause() -> None:
+    body = "Marit Dahle said the results were weak, suggesting the firm might cut its dividend."
+    found = quotes(body, entity(body, "Marit Dahle", "PERSON"))
+    assert indirect(found) == [
+        ("the results were weak", "Marit Dahle"),
+        ("the firm might cut its dividend", "Marit Dahle"),
+    ]
