@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from streams.config import Settings
 
-RULES_VERSION = 4
+RULES_VERSION = 5
 
 Record = TypeVar("Record", bound=CleanArticle)
 

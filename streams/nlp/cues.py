@@ -23,6 +23,7 @@ class CueLexicon:
     reporting: frozenset[str]  # cue forms that introduce a clause without "that"
     addressee: frozenset[str]  # cue forms that take a listener before the clause
     naming: frozenset[str]  # cue forms that name something: "called it X"
+    questions: frozenset[str]  # cue forms that report a question: "asked whether X"
     role: re.Pattern[str]  # "the (foreign) minister": a person named by role; group "noun"
     description: re.Pattern[str]  # "the (Chinese) ministry": an organisation; group "noun"
     spokesperson: re.Pattern[str]  # "a company spokesperson"; group "noun"
@@ -66,6 +67,7 @@ def compile_lexicon(table: dict[str, Any]) -> CueLexicon:
         ),
         addressee=frozenset(f for v in speech.values() if v.get("addressee") for f in v["forms"]),
         naming=frozenset(f for v in speech.values() if v.get("naming") for f in v["forms"]),
+        questions=frozenset(f for v in speech.values() if v.get("questions") for f in v["forms"]),
         role=re.compile(rf"\b[Tt]he[ ](?:[\w-]+[ ]){{0,2}}?(?P<noun>{_alternation(roles)})\b"),
         description=re.compile(
             rf"\b(?:the|its|their)[ ](?:[\w-]+[ ]){{0,3}}?(?P<noun>{_alternation(orgs)})\b",

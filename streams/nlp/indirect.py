@@ -99,6 +99,12 @@ _VERB_LIKE = re.compile(
 # Words that open a phrase, not a reported clause: "said in documents", "said, and".
 _NOT_A_CLAUSE = re.compile(r"(?:and|but|or|in|on|at|during|after|before|with|by|to|from|for)\b")
 
+# A short opening phrase and its comma after "that": "said that in 1998, the clinic ..."
+# ("said in documents" is no clause; after "that" the phrase opens the reported clause).
+_PHRASE_THEN_COMMA = re.compile(
+    r"(?:in|on|at|during|after|before|with|by|from|for)\b[^,.;:]{1,40},[ ]+\w"
+)
+
 # Words that open the writer's own adverbial clause after a cue and a comma, not a reported
 # clause: "said on Friday, as they left", "said, not needing to" ("said that because ..."
 # is reported: the "that" opens it).
@@ -112,8 +118,9 @@ _CLAUSE_OPENER = re.compile(
 # "that" opening a reported clause, after optional words: "told reporters that".
 _THAT = re.compile(r"\bthat\b")
 
-# A preposition right before "that": "that" is a determiner or pronoun ("for that plan").
-_BEFORE_DETERMINER = re.compile(r"\b(?:for|of|about|on|with|to|from|by|like)[ ]+$")
+# A preposition right before "that": "that" is a determiner or pronoun ("for that plan");
+# a conjunction: "said witnesses saw it and that ..." opens the clause's second half.
+_BEFORE_DETERMINER = re.compile(r"\b(?:for|of|about|on|with|to|from|by|like|and|or)[ ]+$")
 
 # A subordinate clause and nothing else, before "X said": "But when the plan failed, X
 # said enough": the sentence's adverbial, not what was said.
@@ -154,6 +161,43 @@ _NAME_AND_APPOSITIVE = re.compile(
 # A closing quote mark, and the comma of the quote, right before a cue.
 _CLOSING_MARK = re.compile(r"(?:[”\"’]|'')[ ]*,?[ ]*$")
 
+# A second attribution inside a reported clause: a conjunction, then a short subject (or
+# none: "and suggested that ..."), then a cue ("said A, but he said B", "A, though she
+# noted B"). The clause ends before the conjunction; the second cue reports a clause of its
+# own.
+_SECOND_ATTRIBUTION = re.compile(
+    r"(?:[ ]*[,;])?[ ]+(?P<conjunction>but|though|although|and|yet)[ ]+"
+    r"(?P<subject>(?:[\w'’.-]+[ ]+){0,4}?)"
+    r"(?:(?:also|again|later|then|has|had|have|would|once|repeatedly|\w+ly)[ ]+){0,2}$"
+)
+
+# A participle cue after a comma, right before its clause: '"...," she said, adding (that)'.
+_AFTER_PARTICIPLE = re.compile(r",[ ]+(?:\w+[ ]+)?\w+ing[ ]+(?:that[ ]+)?$")
+
+# A comma and a participle right after a cue: "said, adding that ..." (the participle
+# introduces the clause, not the cue before it).
+_PARTICIPLE_NEXT = re.compile(
+    r"[ ]*,[ ]+(?!(?:during|according|notwithstanding|\w*thing)\b)\w+ing\b"
+)
+
+# A concession after a reported clause: "claimed A was smart, although he again refused
+# ...", mostly the writer's comment on what was said.
+_CONCESSION = re.compile(r",[ ]+(?:although|though|even[ ]though)\b")
+
+# A span that is one direct quote, its closing mark maybe cut off ('"We will win').
+_WHOLE_QUOTE = re.compile(r"[\"“][^\"“”]*[\"”]?[ ,]*")
+
+# What opens a reported question after "asked" and up to three words of addressee:
+# "asked whether", "asked the minister how".
+_QUESTION_OPENER = re.compile(
+    r"[ ]+(?:(?!whether|if|how|why|what|when)[\w'’.-]+[ ]+){0,3}?"
+    r"(?P<opener>whether|if|how|why|what|when)\b[ ]+\w"
+)
+
+# A comma (and an adverb) before a participle cue inside a reported clause: "said A,
+# adding that B", "said A, later suggesting B". It has no subject: the clause's speaker.
+_PARTICIPLE_LEAD = re.compile(r"[ ]*,[ ]+(?P<subject>)(?:(?:also|again|later|then|\w+ly)[ ]+)?$")
+
 # ", according to ..." closing a reported clause.
 _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
 
@@ -161,13 +205,20 @@ _TRAILING_ACCORDING = re.compile(r",[ ]+(?:according[ ]to|citing)\b")
 def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] | None:
     """Return the span of the clause a cue introduces ("said (on Monday) (that) CLAUSE")."""
     position = cue.end()
+    if _PARTICIPLE_NEXT.match(body, position, end):
+        return None  # "said, adding that ...": the participle's clause
     window = body[position : min(end, position + 80)]
     comma = window.find(",")
     that = _THAT.search(window)
     nearer = that and lexicon().cue.search(window, 0, that.start())
     if nearer and nearer.group().endswith("ing") and count_words(window[: nearer.start()]) <= 3:
         return None  # "tweets early Friday saying that ...": the participle introduces it
-    if that and _that_opens_clause(window, that, comma):
+    opened_by_that = bool(that and _that_opens_clause(window, that, comma))
+    question = _QUESTION_OPENER.match(body, position, end)
+    if cue.group() in lexicon().questions and question:
+        # "asked (the panel) whether ...": the question is what was reported
+        position = question.start("opener")
+    elif that and opened_by_that:
         # "said that ...", "said on Monday at a rally in Halden, Serra, that ..."
         position += that.end()
         while position < end and body[position] in " ,":
@@ -203,7 +254,10 @@ def reported_clause(body: str, cue: re.Match[str], end: int) -> tuple[int, int] 
         ):
             return None  # "noted the rule in an interview": a noun phrase, not a clause
     start, stop = trim(body, position, end)
-    if _NOT_A_CLAUSE.match(body, start, stop) or _OBJECT_IT.match(body, start, stop):
+    opening_phrase = opened_by_that and _PHRASE_THEN_COMMA.match(body, start, stop)
+    if (_NOT_A_CLAUSE.match(body, start, stop) and not opening_phrase) or _OBJECT_IT.match(
+        body, start, stop
+    ):
         return None  # "said in documents", "said it over and over": no clause
     lead = body[cue.end() : start]
     if "," in lead and not _THAT.search(lead) and _ADVERBIAL.match(body, start, stop):
@@ -296,11 +350,14 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         subject_start = subject_start_of(body, start, cue.start())
         if subject_start is None:
             subject_start = bare_subject_start(doc, start, cue.start())
+        if subject_start is None and _AFTER_PARTICIPLE.search(body, start, cue.end() + 1):
+            subject_start = start  # "..., saying C": the clause before it has the subject
         # "''C,'' said Ana Ruiz, who ...": after a quote and its bare cue comes the source.
         after_quote = bare_cue and _CLOSING_MARK.search(left) is not None
         clause = None if after_quote else reported_clause(body, cue, end)
         if clause is not None and subject_start is not None:
-            speaker = cue_subject(doc, start, subject_start, cue)
+            # A name inside a quote before the cue is not the cue's subject.
+            speaker = cue_subject(doc, after_quotes(body, start, cue.start()), subject_start, cue)
             return _indirect(body, clause, speaker, text)
         if not left[comma + 1 :].strip():
             comma = appositive_opening(left, comma)
@@ -318,6 +375,8 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
         ):
             # "C, X said." / "C, X told Y, ...": the clause comes first.
             clause = (start, _strip_end_punctuation(body, start, start + comma))
+            if _WHOLE_QUOTE.fullmatch(body, *clause):
+                continue  # '"Q," she said, adding that C': a later cue may report C
             if not after_quote:
                 clause = _longer_part_around(body, clause, cue.end(), end)
             if clause[0] == start and _SUBORDINATE_ONLY.fullmatch(body, *clause):
@@ -328,6 +387,15 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
                     speaker = inverted_speaker(doc, cue.end(), end)  # "C, said Ana Ruiz."
                 return _indirect(body, clause, speaker, text)
     return None
+
+
+def after_quotes(body: str, start: int, cue_start: int) -> int:
+    """Return where the text after the last closed quote before a cue starts, or start."""
+    left = body[start:cue_start]
+    closing = left.rfind("”")
+    if left.count('"') % 2 == 0:
+        closing = max(closing, left.rfind('"'))
+    return start + closing + 1 if closing >= 0 else start
 
 
 def bare_subject_start(doc: Document, start: int, cue_start: int) -> int | None:
@@ -392,7 +460,7 @@ def _according_to(doc: Document, start: int, end: int, cue: re.Match[str]) -> Qu
     return _indirect(body, (clause_start, clause_end), speaker, cue.group())
 
 
-def _indirect(body: str, clause: tuple[int, int], speaker: str | None, cue: str) -> Quote:
+def _indirect(body: str, clause: tuple[int, int], speaker: str | None, cue: str | None) -> Quote:
     start, end = clause
     return Quote(
         text=body[start:end], kind="indirect", speaker=speaker, cue=cue, start=start, end=end
@@ -406,8 +474,62 @@ def indirect_quotes(doc: Document, taken: Sequence[Quote]) -> list[Quote]:
     for start, end in doc.sentences.spans:
         inside = [(s, e) for s, e in direct if s < end and start < e]
         quote = indirect_quote(doc, (start, end))
-        if quote is not None and all(
-            count_words(doc.body[quote.start : s]) and e <= quote.end for s, e in inside
+        if quote is None or not all(
+            (count_words(doc.body[quote.start : s]) and e <= quote.end)
+            or (e <= quote.start and _AFTER_PARTICIPLE.search(doc.body, e, quote.start))
+            for s, e in inside
         ):
-            quotes.append(quote)  # direct quotes in it are partial quotes of its clause
+            # Direct quotes in it are partial quotes of its clause; one before it is the
+            # quote its clause goes on from ('"...," she said, adding that C').
+            continue
+        quotes.extend(
+            part
+            for part in split_attributions(doc, quote, end)
+            if all(part.start < s and e <= part.end for s, e in inside if _cuts(part, s, e))
+        )
     return quotes
+
+
+def _cuts(quote: Quote, start: int, end: int) -> bool:
+    return start < quote.end and quote.start < end
+
+
+def split_attributions(doc: Document, quote: Quote, end: int) -> list[Quote]:
+    """Return a reported clause cut at a second attribution inside it, and the clause that
+    attribution reports: "X said A, but he said B" is A from X and B from "he"; "X said A
+    and suggested that B" is B from X too. Each part is split again, up to _MAX_CUES_TRIED
+    cues read."""
+    body = doc.body
+    cues = itertools.islice(lexicon().cue.finditer(body, quote.start, quote.end), _MAX_CUES_TRIED)
+    for cue in cues:
+        left = body[quote.start : cue.start()]
+        lead = _SECOND_ATTRIBUTION.search(left)
+        if lead is None and cue.group().endswith("ing"):
+            lead = _PARTICIPLE_LEAD.search(left)  # "said A, adding that B"
+        if (
+            lead is None
+            or is_passive(left, cue)
+            or _UNREALISED.search(left)
+            or cue.group().lower() in lexicon().speaker_after
+            or cue.group() in lexicon().naming
+            or _NOUN_USE.search(left[-_LEAD_CHARS:])
+            or _FREE_RELATIVE.search(left[-_LEAD_CHARS:])
+            or _FINITE_VERB.search(lead.group("subject"))
+        ):
+            continue
+        clause = reported_clause(body, cue, end)
+        first_stop = _strip_end_punctuation(body, quote.start, quote.start + lead.start())
+        if clause is None or count_words(body[quote.start : first_stop]) < 3:
+            continue
+        speaker = quote.speaker
+        if lead.group("subject").strip():
+            subject_start = quote.start + lead.start("subject")
+            speaker = appositive_speaker(doc, subject_start, cue.start())
+        first = _indirect(body, (quote.start, first_stop), quote.speaker, quote.cue)
+        second = _indirect(body, clause, speaker, cue.group())
+        return [first, *split_attributions(doc, second, end)]
+    concession = _CONCESSION.search(body, quote.start, quote.end)
+    if concession and count_words(body[quote.start : concession.start()]) >= 3:
+        # "claimed A, although he refused to B": B is the writer's
+        return [_indirect(body, (quote.start, concession.start()), quote.speaker, quote.cue)]
+    return [quote]

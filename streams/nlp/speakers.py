@@ -57,7 +57,9 @@ _INTRODUCES = re.compile(r"[ ]*(?:that\b|of\b|:|,|[\"“])")
 _PARTICIPLE_AFTER_BY = re.compile(r"\bby[ ]+\w+ing$")
 
 # A passive before a cue: "was told", "has been asked" (no speaker is reporting).
-PASSIVE = re.compile(r"\b(?:was|were|is|are|be|been|being|am)[ ]+$")
+PASSIVE = re.compile(
+    r"\b(?:was|were|is|are|be|been|being|am)[ ]+(?:(?:never|not|also|later|then|\w+ly)[ ]+)?$"
+)
 
 # "and" / "but" right before a cue: the sentence's subject said it ("... and said C", "...
 # but has said C").

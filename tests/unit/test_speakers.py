@@ -333,3 +333,128 @@ def test_an_inverted_source_after_a_clause_with_commas_speaks() -> None:
     body = "For some, the losses would outstrip the gains, said Batt, a tax scholar."
     found = quotes(body, entity(body, "Edda Batt", "PERSON", "Batt"))
     assert indirect(found) == [("For some, the losses would outstrip the gains", "Edda Batt")]
+
+
+def test_a_second_attribution_in_a_reported_clause_reports_its_own_clause() -> None:
+    body = (
+        "Inspector Joel Varga said the footage did not show the driver's hands, "
+        "but he said two witnesses saw a phone in the cab."
+    )
+    found = quotes(body, entity(body, "Joel Varga", "PERSON"))
+    assert indirect(found) == [
+        ("the footage did not show the driver's hands", "Joel Varga"),
+        ("two witnesses saw a phone in the cab", "Joel Varga"),
+    ]
+
+
+def test_a_coordinated_cue_without_a_subject_keeps_the_clause_speaker() -> None:
+    body = (
+        "Mayor Ines Korda said the depot would close by March "
+        "and suggested that the staff would move to Perrin Road."
+    )
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [
+        ("the depot would close by March", "Ines Korda"),
+        ("the staff would move to Perrin Road", "Ines Korda"),
+    ]
+
+
+def test_a_second_attribution_with_its_own_subject_credits_that_subject() -> None:
+    body = (
+        "Ines Korda said the reforms were not finished, though Tarn Union "
+        "warned that the council was giving up its leverage."
+    )
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"), entity(body, "Tarn Union", "ORG"))
+    assert indirect(found) == [
+        ("the reforms were not finished", "Ines Korda"),
+        ("the council was giving up its leverage", "Tarn Union"),
+    ]
+
+
+def test_a_conjunction_then_that_continues_the_reported_clause() -> None:
+    body = "Ines Korda said residents heard a bang and that a wall fell soon after."
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [
+        ("residents heard a bang and that a wall fell soon after", "Ines Korda")
+    ]
+
+
+def test_a_naming_cue_inside_a_clause_does_not_split_it() -> None:
+    body = "Ines Korda said she had caught flu twice and called it a hazard of the job."
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [
+        ("she had caught flu twice and called it a hazard of the job", "Ines Korda")
+    ]
+
+
+def test_a_participle_after_a_quote_and_its_cue_reports_a_clause() -> None:
+    body = (
+        '"We were never told about the cracks in the ceiling of the north stand," '
+        "she said, adding that the club had known for a year."
+    )
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [("the club had known for a year", None)]
+    assert direct(found) == [
+        ("We were never told about the cracks in the ceiling of the north stand", None)
+    ]
+
+
+def test_a_reported_clause_may_open_with_a_phrase_after_that() -> None:
+    body = "Ines Korda said that in 2019, the clinic had lost its licence for a month."
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [
+        ("in 2019, the clinic had lost its licence for a month", "Ines Korda")
+    ]
+
+
+def test_a_concession_after_a_reported_clause_is_the_writers() -> None:
+    body = "Tomas Rand said the levy was fair, although he again refused to publish his accounts."
+    found = quotes(body, entity(body, "Tomas Rand", "PERSON"))
+    assert indirect(found) == [("the levy was fair", "Tomas Rand")]
+
+
+def test_a_reported_question_after_asked_is_an_indirect_quote() -> None:
+    body = "Councillor Ines Korda asked the treasurer whether the depot sale had been approved."
+    found = quotes(body, entity(body, "Ines Korda", "PERSON"))
+    assert indirect(found) == [("whether the depot sale had been approved", "Ines Korda")]
+
+
+def test_asked_without_a_question_word_reports_nothing() -> None:
+    body = "Ines Korda asked the treasurer for the accounts of the depot sale."
+    assert indirect(quotes(body, entity(body, "Ines Korda", "PERSON"))) == []
+
+
+def test_a_refusal_to_say_inside_a_clause_is_no_second_attribution() -> None:
+    body = (
+        "Emil Sandqvist said the route would stay open, but he refused to say "
+        "how much money was set aside."
+    )
+    found = quotes(body, entity(body, "Emil Sandqvist", "PERSON"))
+    assert indirect(found) == [
+        (
+            "the route would stay open, but he refused to say how much money was set aside",
+            "Emil Sandqvist",
+        )
+    ]
+
+
+def test_participle_forms_of_speech_verbs_are_cues() -> None:
+    body = (
+        "Tomas Rand spoke for an hour, suggesting the levy had failed. "
+        'He ended by admitting that the scheme was "a costly mistake".'
+    )
+    found = quotes(body, entity(body, "Tomas Rand", "PERSON"))
+    assert indirect(found) == [
+        ("the levy had failed", "Tomas Rand"),
+        ('the scheme was "a costly mistake"', "Tomas Rand"),
+    ]
+    assert direct(found) == [("a costly mistake", "Tomas Rand")]
+
+
+def test_a_participle_cue_inside_a_reported_clause_reports_its_own_clause() -> None:
+    body = "Marit Dahle said the results were weak, suggesting the firm might cut its dividend."
+    found = quotes(body, entity(body, "Marit Dahle", "PERSON"))
+    assert indirect(found) == [
+        ("the results were weak", "Marit Dahle"),
+        ("the firm might cut its dividend", "Marit Dahle"),
+    ]
