@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -32,6 +33,13 @@ from streams.config import Settings
 from streams.runtime.each import apply_each, batch_then_each
 
 log = logging.getLogger(__name__)
+
+# How often a child stopped by a signal as it starts is started again (see _check_ready).
+STARTS = 3
+STOPPED_BY_SIGNAL = {-signal.SIGTERM, -signal.SIGINT}
+STOPPED_AS_IT_STARTED = (
+    f"the transform process was stopped by a signal {STARTS} times as it started"
+)
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -140,7 +148,8 @@ class ProcessRunner(Generic[In, Out]):
     to the child) and then serves one batch at a time over a pipe. It is started at once, so
     the model loads while the worker joins its group. It runs in a session of its own, so a
     Ctrl-C or a signal to the worker's process group reaches the worker only, which lets its
-    batch finish; it ends with the worker (daemon; and its pipe closes if the worker is killed).
+    batch finish (a child such a signal ends before it has left the group is started again);
+    it ends with the worker (daemon; and its pipe closes if the worker is killed).
     A child that overruns its limit is killed, and the next batch starts a fresh one. A child
     that cannot build its transform says why, and that error ends the worker (at its start, for
     the first child), so a missing model is not mistaken for bad articles.
@@ -153,9 +162,22 @@ class ProcessRunner(Generic[In, Out]):
         self._settings = settings
         self._child: Any = None
         self._conn: Connection | None = None
-        self._start()
-        assert self._conn is not None
-        self._check_ready(self._conn)
+        for _ in range(STARTS):
+            self._start()
+            assert self._conn is not None
+            if self._check_ready(self._conn):
+                return
+        raise TransformSetupError(STOPPED_AS_IT_STARTED)
+
+    async def _start_when_ready(self) -> None:
+        """Start a fresh child; wait, without blocking the event loop, until it is ready."""
+        for _ in range(STARTS):
+            self._start()
+            assert self._conn is not None
+            await self._wait_readable(self._conn, None)
+            if self._check_ready(self._conn):
+                return
+        raise TransformSetupError(STOPPED_AS_IT_STARTED)
 
     def _start(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -170,25 +192,30 @@ class ProcessRunner(Generic[In, Out]):
         theirs.close()
         self._conn = ours
 
-    def _check_ready(self, conn: Connection) -> None:
-        """Read the child's first word: "ready", or why it cannot build its transform."""
+    def _check_ready(self, conn: Connection) -> bool:
+        """Read the child's first word: "ready" (True), or why it cannot build its transform.
+
+        False when a stop signal ended it first: until its interpreter reaches `serve_batches`
+        the child is still in the worker's process group, so a SIGTERM or Ctrl-C meant for the
+        stopping worker can reach it; the worker then starts another to finish its batch.
+        """
         try:
             hello = conn.recv()
         except (EOFError, OSError):
             code = self.stop()
+            if code in STOPPED_BY_SIGNAL:
+                return False
             raise TransformSetupError(
                 f"the transform process ended before it was ready (exit code {code})"
             ) from None
         if isinstance(hello, BaseException):
             self.stop()
             raise hello
+        return True
 
     async def run(self, items: Sequence[In], timeout_s: float | None) -> list[Out | Exception]:
         if self._conn is None:
-            self._start()
-            assert self._conn is not None
-            await self._wait_readable(self._conn, None)
-            self._check_ready(self._conn)
+            await self._start_when_ready()
         assert self._conn is not None
         try:
             self._conn.send(list(items))

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,3 +159,40 @@ def test_in_a_process_an_article_that_ends_the_child_fails_alone() -> None:
     assert crashed[0] == "A" and crashed[2] == "B"
     assert isinstance(crashed[1], TransformProcessDied) and "exit code 3" in str(crashed[1])
     assert after == ["C"]
+
+
+# A worker whose process group gets two SIGTERMs just as it starts its spaCy child, as
+# when a stopping worker restarts the child to finish its batch: the worker counts them (a
+# handler, as Faust has), and the child they end before it leaves the group is started again.
+SIGNALLED_AS_THE_CHILD_STARTS = """
+import asyncio, os, signal, threading, time
+from streams.config import Settings
+from streams.runtime.transforms import ProcessRunner, transform_each
+from tests.runtime.test_transforms import triple
+
+received = []
+signal.signal(signal.SIGTERM, lambda number, frame: received.append(number))
+
+def signal_the_group(after_s):
+    for pause in after_s:
+        time.sleep(pause)
+        os.killpg(os.getpgid(0), signal.SIGTERM)
+
+threading.Thread(target=signal_the_group, args=([0.02, 0.02],), daemon=True).start()
+runner = ProcessRunner(triple, Settings())
+print(asyncio.run(transform_each(runner, ["ab"])), len(received) > 0)
+runner.stop()
+"""
+
+
+def test_a_child_a_stop_signal_to_the_workers_group_ends_as_it_starts_is_started_again() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNALLED_AS_THE_CHILD_STARTS],
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,  # a process group of its own: pytest is not signalled
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["['ababab']", "True"]
