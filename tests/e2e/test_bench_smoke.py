@@ -5,22 +5,39 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from bench.pipeline import JSON_KEYS
+from streams.sinks.postgres.migrations import migrate
 from tests.conftest import REPO, Services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.bench]
 
 
-def test_bench_prints_every_figure_as_its_last_line(migrated: Services) -> None:
+@pytest.fixture
+def bench_db(migrated: Services) -> Iterator[str]:
+    """A migrated database of its own: the benchmark's 1,500 copies of the seeds would crowd
+    the other e2e tests' searches in the shared one."""
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(migrated.database_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = migrated.database_url.rsplit("/", 1)[0] + f"/{name}"
+    migrate(url)
+    yield url
+    with psycopg.connect(migrated.database_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_bench_prints_every_figure_as_its_last_line(migrated: Services, bench_db: str) -> None:
     # Small sink transactions, so the sink phase spans several and yields a rate.
-    env = migrated.env(NEWSFLOW_SINK_BATCH_SIZE="50")
+    env = migrated.env(NEWSFLOW_SINK_BATCH_SIZE="50", NEWSFLOW_DATABASE_URL=bench_db)
     command = [
         sys.executable, "-m", "bench.pipeline", "--n", "8", "--latency-s", "2",
-        "--sink-n", "1500", "--bootstrap", migrated.bootstrap,
-        "--database-url", migrated.database_url,
+        "--sink-n", "1500", "--bootstrap", migrated.bootstrap, "--database-url", bench_db,
     ]  # fmt: skip
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
 
