@@ -146,6 +146,21 @@ def migrated(services: Services) -> Services:
     return services
 
 
+@contextmanager
+def database_of_its_own(services: Services, prefix: str) -> Iterator[str]:
+    """Create a migrated database beside the services' own; yield its URL; drop it after."""
+    from streams.sinks.postgres.migrations import migrate
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(services.database_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = services.database_url.rsplit("/", 1)[0] + f"/{name}"
+    migrate(url)
+    yield url
+    with psycopg.connect(services.database_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
 @pytest.fixture
 def db(migrated: Services) -> Iterator[psycopg.Connection]:
     """An autocommit connection to the test database."""

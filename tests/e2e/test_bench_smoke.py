@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
 from bench.pipeline import JSON_KEYS
-from streams.sinks.postgres.migrations import migrate
-from tests.conftest import REPO, Services
+from tests.conftest import REPO, Services, database_of_its_own
 
 pytestmark = [pytest.mark.e2e, pytest.mark.bench]
 
@@ -22,14 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.bench]
 def bench_db(migrated: Services) -> Iterator[str]:
     """A migrated database of its own: the benchmark's 1,500 copies of the seeds would crowd
     the other e2e tests' searches in the shared one."""
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(migrated.database_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = migrated.database_url.rsplit("/", 1)[0] + f"/{name}"
-    migrate(url)
-    yield url
-    with psycopg.connect(migrated.database_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with database_of_its_own(migrated, "bench") as url:
+        yield url
 
 
 def test_bench_prints_every_figure_as_its_last_line(migrated: Services, bench_db: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 
 import psycopg
@@ -17,9 +16,8 @@ import pytest
 
 from schemas import EnrichedArticle, Entity, Mention, Quote
 from streams.sinks.postgres.backfill import Backfilled, backfill
-from streams.sinks.postgres.migrations import migrate
 from streams.sinks.postgres.sink import PostgresSink
-from tests.conftest import Services
+from tests.conftest import Services, database_of_its_own
 from tests.memory import write_records
 
 pytestmark = pytest.mark.integration
@@ -28,14 +26,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def own_db(migrated: Services) -> Iterator[str]:
     """A migrated database holding only what the test writes."""
-    name = f"backfill_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(migrated.database_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = migrated.database_url.rsplit("/", 1)[0] + f"/{name}"
-    migrate(url)
-    yield url
-    with psycopg.connect(migrated.database_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with database_of_its_own(migrated, "backfill") as url:
+        yield url
 
 
 def person(name: str, *aliases: str) -> Entity:
