@@ -120,7 +120,7 @@ _THAT = re.compile(r"\bthat\b")
 
 # A preposition right before "that": "that" is a determiner or pronoun ("for that plan");
 # a conjunction: "said witnesses saw it and that ..." opens the clause's second half.
-_BEFORE_DETERMINER = re.compile(r"\b(?:for|of|about|on|with|to|from|by|like|and|or)[ ]+$")
+_THAT_OPENS_NO_CLAUSE_AFTER = re.compile(r"\b(?:for|of|about|on|with|to|from|by|like|and|or)[ ]+$")
 
 # A subordinate clause and nothing else, before "X said": "But when the plan failed, X
 # said enough": the sentence's adverbial, not what was said.
@@ -277,7 +277,7 @@ def _that_opens_clause(window: str, that: re.Match[str], comma: int) -> bool:
     """Tell whether a "that" after a cue opens its clause: a few words after the cue and
     before any comma, or after a phrase of time or place; no finite verb before it, and no
     preposition right before it ("calling for that plan": "that" is a determiner)."""
-    if _BEFORE_DETERMINER.search(window, 0, that.start()):
+    if _THAT_OPENS_NO_CLAUSE_AFTER.search(window, 0, that.start()):
         return False
     words = count_words(window[: that.start()])
     near = (comma < 0 or that.start() < comma) and words <= 5
