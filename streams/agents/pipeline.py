@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from streams.config import Settings
 
-RULES_VERSION = 5
+RULES_VERSION = 6
 
 Record = TypeVar("Record", bound=CleanArticle)
 

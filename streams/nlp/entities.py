@@ -65,6 +65,20 @@ _HYPHEN_TAIL = re.compile(r"(?:-[a-z]+)+")
 # "health ministry", "justice department": the field before the kind of institution.
 _INSTITUTION_FIRST = re.compile(r"^(?P<field>[a-z]+) (?P<kind>ministry|department)$")
 
+# A clock time's suffix: "a.m.", "pm EDT", "GMT".
+_CLOCK_SUFFIX = r"(?:[ap]\.?m\.?(?:[ ][ECMP][SD]?T)?|GMT|UTC|[ECMP][SD]?T|BST|CET)"
+
+# A line that starts a new item of a live blog: a time alone ("8:05 a.m.", "10:30 GMT") or a
+# rule ("___", "* * *").
+_ITEM_BREAK = re.compile(
+    rf"^[ \t]*(?:\d{{1,2}}(?::\d\d(?:[ ]?{_CLOCK_SUFFIX})?|\.\d\d[ ]?{_CLOCK_SUFFIX})"
+    r"|[_*=~-]{3,}|\*(?:[ ]\*){2,})\.?[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+# An honorific right before a surname: "Mr Pryce", "Mrs. Cruz".
+_HONORIFIC_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?[ ]+$")
+
 # Whitespace runs, to collapse inside names.
 _WHITESPACE = re.compile(r"\s+")
 
@@ -484,23 +498,42 @@ def short_form_targets(short: str, full_names: Sequence[str]) -> list[int]:
     return suffix or prefix
 
 
-def nearest_group(position: int, candidates: Sequence[list[RawMention]]) -> int:
-    """Return the candidate group with the closest mention before position (else the first)."""
-    best_index, best_start = 0, -1
-    for index, group in enumerate(candidates):
-        before = [m.start for m in group if m.start < position]
-        if before and max(before) > best_start:
-            best_index, best_start = index, max(before)
-    if best_start < 0:
-        return min(range(len(candidates)), key=lambda i: candidates[i][0].start)
-    return best_index
+def item_starts(text: str) -> list[int]:
+    """Return where each item of text starts: 0, then every break line of a live blog."""
+    return [0] + [match.end() for match in _ITEM_BREAK.finditer(text)]
+
+
+def surname_bearer(
+    position: int, candidates: Sequence[list[RawMention]], items: list[int], text: str = ""
+) -> int:
+    """Return which candidate group a bare surname at position names.
+
+    American copy gives a relative who shares the surname a full or given name ("Heidi
+    Cruz", "Ivanka Trump"), so a bare surname stays with the person introduced first: first
+    in the surname's own item of a live blog, failing that first in the article. British copy
+    tells them apart by honorific ("Mr Pryce" after "Gemma Pryce ... Kevin Pryce"), so a
+    surname after one goes to the person named closest before it.
+    """
+
+    def introduced(index: int) -> int:
+        return min(m.start for m in candidates[index])
+
+    if _HONORIFIC_BEFORE.search(text, max(0, position - 8), position):
+        before = [i for i in range(len(candidates)) if introduced(i) < position]
+        if before:
+            return max(
+                before, key=lambda i: max(m.start for m in candidates[i] if m.start < position)
+            )
+    item = items[bisect.bisect_right(items, position) - 1]
+    in_item = [i for i in range(len(candidates)) if item <= introduced(i) < position]
+    return min(in_item or range(len(candidates)), key=introduced)
 
 
 def merge_short_forms(groups: list[list[RawMention]], text: str = "") -> list[list[RawMention]]:
     """Move mentions of a bare surname into the PERSON group of the full name it shortens.
 
-    Each mention goes to the full name mentioned closest before it, so two people who
-    share a surname keep their own mentions. A one-word place ("Halden" as GPE) counts as a
+    Where two people share the surname, each mention goes to the one surname_bearer picks.
+    A one-word place ("Halden" as GPE) counts as a
     surname only when text is given and no mention of it reads as a place ("in Halden").
     """
     keys = [name_key(normalise_name(g[0].text)) for g in groups]
@@ -514,6 +547,7 @@ def merge_short_forms(groups: list[list[RawMention]], text: str = "") -> list[li
         and could_be_person(canonical_name(groups[i]))
     ]
     merged: list[list[RawMention]] = [list(g) for g in groups]
+    items = item_starts(text)
     for index, group in enumerate(groups):
         if labels[index] not in _SHORT_FORM_LABELS and (
             len(keys[index].split()) > 1
@@ -531,7 +565,9 @@ def merge_short_forms(groups: list[list[RawMention]], text: str = "") -> list[li
             continue
         merged[index] = []
         for mention in group:
-            chosen = targets[nearest_group(mention.start, [groups[t] for t in targets])]
+            chosen = targets[
+                surname_bearer(mention.start, [groups[t] for t in targets], items, text)
+            ]
             merged[chosen].append(mention)
     return [sorted(g, key=lambda m: m.start) for g in merged if g]
 

@@ -141,20 +141,56 @@ def test_a_surname_the_model_labelled_org_still_joins_the_person() -> None:
     assert [(e.name, e.label, len(e.mentions)) for e in entities] == [("Kim Jong-un", "PERSON", 3)]
 
 
-def test_a_shared_surname_goes_to_the_person_named_just_before() -> None:
-    text = "John Smith spoke. Smith left. Then Mary Smith arrived. Smith sat down."
+def test_a_shared_surname_stays_with_the_person_introduced_first() -> None:
+    text = "Sen. Rafael Okoro spoke. Okoro left. A photo showed Lidia Okoro. Okoro sat down."
     entities = merge_mentions(
         [
-            mention(text, "John Smith", "PERSON"),
-            mention(text, "Smith", "PERSON", 1),
-            mention(text, "Mary Smith", "PERSON"),
-            mention(text, "Smith", "PERSON", 3),
-        ]
+            mention(text, "Rafael Okoro", "PERSON"),
+            mention(text, "Okoro", "PERSON", 1),
+            mention(text, "Lidia Okoro", "PERSON"),
+            mention(text, "Okoro", "PERSON", 3),
+        ],
+        text,
     )
     by_name = {e.name: [m.start for m in e.mentions] for e in entities}
     assert by_name == {
-        "John Smith": [0, text.index("Smith left")],
-        "Mary Smith": [text.index("Mary Smith"), text.index("Smith sat")],
+        "Rafael Okoro": [text.index("Rafael"), text.index("Okoro left"), text.index("Okoro sat")],
+        "Lidia Okoro": [text.index("Lidia Okoro")],
+    }
+
+
+def test_a_shared_surname_after_an_honorific_goes_to_the_person_named_just_before() -> None:
+    text = "Gemma Pryce said Kevin Pryce hid it. Mr Pryce denied it."
+    entities = merge_mentions(
+        [
+            mention(text, "Gemma Pryce", "PERSON"),
+            mention(text, "Kevin Pryce", "PERSON"),
+            mention(text, "Pryce", "PERSON", 2),
+        ],
+        text,
+    )
+    by_name = {e.name: [m.text for m in e.mentions] for e in entities}
+    assert by_name == {"Gemma Pryce": ["Gemma Pryce"], "Kevin Pryce": ["Kevin Pryce", "Pryce"]}
+
+
+def test_in_a_live_blog_a_shared_surname_names_who_its_own_entry_introduced() -> None:
+    text = (
+        "9:05 a.m.\n\nGovernor Ana Brandt opened the session. Brandt spoke.\n\n___\n\n"
+        "10:30 a.m.\n\nJudge Elin Brandt ruled on the case. Brandt said it was closed."
+    )
+    entities = merge_mentions(
+        [
+            mention(text, "Ana Brandt", "PERSON"),
+            mention(text, "Brandt", "PERSON", 1),
+            mention(text, "Elin Brandt", "PERSON"),
+            mention(text, "Brandt", "PERSON", 3),
+        ],
+        text,
+    )
+    by_name = {e.name: [m.start for m in e.mentions] for e in entities}
+    assert by_name == {
+        "Ana Brandt": [text.index("Ana Brandt"), text.index("Brandt spoke")],
+        "Elin Brandt": [text.index("Elin Brandt"), text.index("Brandt said")],
     }
 
 
