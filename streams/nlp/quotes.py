@@ -18,7 +18,7 @@ from streams.nlp.coref import Coreference
 from streams.nlp.cues import lexicon
 from streams.nlp.indirect import indirect_quotes
 from streams.nlp.language import is_english
-from streams.nlp.mentions import MentionIndex
+from streams.nlp.mentions import IndexedMention, MentionIndex
 from streams.nlp.quote_marks import (
     Attribution,
     Segment,
@@ -37,6 +37,7 @@ from streams.nlp.speakers import (
     head_speaker,
     is_passive,
     possessor_attribution,
+    speaker_candidates,
     subject_speaker,
 )
 
@@ -77,6 +78,22 @@ _CUE_AT_END = re.compile(r"\b(?P<cue>[a-z]+)[,:]?[ ]*$")
 # What joins listed fragments: '"A" and "B"', '"A", "B" or "C"'.
 # One word may follow the conjunction: '"a liar" and a "fraud"', '"A" and general "B"'.
 _LIST_JOIN = re.compile(r"[ \u00a0]*(?:,[ \u00a0]*)?(?:(?:and|or)[ \u00a0]+(?:[a-z]+[ \u00a0]+)?)?")
+
+# The verb right after a sentence's subject, past an appositive or a party tag: "Ruiz
+# attacked", "Ruiz (D-Vt.), who lost, identified", "Ruiz has gone".
+_VERB_AFTER = re.compile(r"(?:[ ]*\([^()]{1,30}\))?(?:,[^,\"“]{1,80},)?[ ]+(?P<verb>[a-z]+)\b")
+
+# A subject pronoun.
+_PRONOUN_SUBJECT = re.compile(r"(?i:he|she|they|it)")
+
+# Words that open a clause of its own before a subject: "agreed that Ruiz is".
+_CLAUSE_OPENER = re.compile(r"\b(?:that|whether|if|because|who|which)\b")
+
+# "the" right before a name: the name modifies a noun ("the Ruiz campaign").
+_ARTICLE_BEFORE = re.compile(r"\b[Tt]he[ ]$")
+
+# A relative pronoun: the clause it opens has a subject of its own.
+_RELATIVE = re.compile(r"\b(?:who|whom|whose|which)\b")
 
 # A speaker label opening a transcript line inside the marks: "RUIZ: We will ...".
 _TRANSCRIPT_LABEL = re.compile(r"(?P<label>[A-Z][A-Z.'’ -]{1,30}[A-Z.]):[ ]")
@@ -405,6 +422,37 @@ def _named_by_cue(doc: Document, segment: Segment) -> bool:
     )
 
 
+def sentence_subject_attribution(doc: Document, segment: Segment) -> Attribution | None:
+    """Credit a quote that no cue introduces to the person named as its sentence's subject:
+    'In an August speech, Ruiz attacked "the hateful ideology"', 'Ruiz has gone after Vik as
+    a "spoiled brat"'. The verb is the cue. Only a name or a role ("the Vermont senator")
+    counts: a pronoun's referent is too often someone else. A subject after "that" or a cue
+    ("agreed that Ruiz is", "said Ruiz was") is the reported clause's, one with a relative
+    clause between it and the quote ("Ruiz met Vik, who said ...") not the quote's, and a
+    name after "the" is a modifier ("the Ruiz campaign's website")."""
+    sentence_start = doc.sentences.bounds(segment.open)[0]
+    for candidate in speaker_candidates(doc, sentence_start, segment.open):
+        if (
+            candidate.rank > 0
+            or candidate.speaker is None
+            or doc.mentions.is_quoted(candidate.start)
+        ):
+            continue
+        mention = IndexedMention(candidate.start, candidate.end, candidate.speaker, "PERSON")
+        if (
+            _PRONOUN_SUBJECT.fullmatch(doc.body, candidate.start, candidate.end)
+            or not doc.coref.is_subject_like(mention)
+            or _CLAUSE_OPENER.search(doc.body, sentence_start, candidate.start)
+            or lexicon().cue.search(doc.body, sentence_start, candidate.start)
+            or _ARTICLE_BEFORE.search(doc.body, max(0, candidate.start - 4), candidate.start)
+            or _RELATIVE.search(doc.body, candidate.end, segment.open)
+        ):
+            return None
+        verb = _VERB_AFTER.match(doc.body, candidate.end, segment.open)
+        return Attribution(verb.group("verb"), candidate.speaker) if verb else None
+    return None
+
+
 def _unnamed(segment: Segment) -> bool:
     return segment.attribution is None or segment.attribution.speaker is None
 
@@ -436,6 +484,8 @@ def direct_quotes(doc: Document) -> list[Quote]:
             continue
         if listed and previous is not None and _unnamed(segment):
             segment.attribution = previous.attribution  # '"A" and a "B"': one speaker
+        if _unnamed(segment):
+            segment.attribution = sentence_subject_attribution(doc, segment) or segment.attribution
         previous = segment
         # The quote's own text up to its first nested quote, then each nested quote; the
         # text after a nested quote is left out (measured: as a quote of its own it matched

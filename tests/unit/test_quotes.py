@@ -127,6 +127,36 @@ def test_quote_without_attribution_has_no_speaker() -> None:
     assert found[0].cue is None
 
 
+def test_a_quote_no_cue_introduces_is_the_sentence_subjects() -> None:
+    body = (
+        "In a speech on Monday, Ana Lima attacked “the greed of the port bosses and their friends”."
+        "\n\n"
+        "Lima has gone after Vik Oduya as a “man who sells the harbour by the metre”."
+    )
+    found = quotes(
+        body, entity(body, "Ana Lima", "PERSON", "Lima"), entity(body, "Vik Oduya", "PERSON")
+    )
+    assert direct(found) == [
+        ("the greed of the port bosses and their friends", "Ana Lima"),
+        ("man who sells the harbour by the metre", "Ana Lima"),
+    ]
+    assert [q.cue for q in found] == ["attacked", "has"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Voters agreed that Ana Lima is in “good enough shape to lead the council”.",
+        "A page on the Ana Lima campaign's website carries “the plan for the whole harbour”.",
+        "Ana Lima met Vik Oduya, who once called the port “a machine for losing money slowly”.",
+        "A photo of Ana Lima carried the words “the harbour is not for sale” in red.",
+    ],
+)
+def test_a_name_that_is_not_the_sentences_subject_does_not_speak(body: str) -> None:
+    found = quotes(body, entity(body, "Ana Lima", "PERSON"), entity(body, "Vik Oduya", "PERSON"))
+    assert [speaker for _, speaker in direct(found)] == [None]
+
+
 def test_scare_quotes_and_titles_are_not_quotes() -> None:
     body = 'Critics called the plan a "disaster" and the film "Jaws" a classic.'
     assert quotes(body) == []
