@@ -711,12 +711,33 @@ def to_entity(mentions: Sequence[RawMention], text: str = "") -> Entity:
     )
 
 
+def merge_middle_initials(groups: list[list[RawMention]]) -> list[list[RawMention]]:
+    """Join a name written with middle initials to the same name without them ("Loretta E.
+    Lynch" and "Loretta Lynch"), when only one such spelling has that plain form: "George W.
+    Bush" and "George H. W. Bush" stay two people."""
+    keys = [name_key(normalise_name(g[0].text)) for g in groups]
+    plain = {key: index for index, key in enumerate(keys)}
+    spelled: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        words = key.split()
+        middle = [w for w in words[1:-1] if len(w) > 1]
+        if len(words) > 2 and len(middle) < len(words) - 2:
+            spelled.setdefault(" ".join([words[0], *middle, words[-1]]), []).append(index)
+    merged = [list(g) for g in groups]
+    for key, indexes in spelled.items():
+        if key in plain and len(indexes) == 1:
+            merged[plain[key]].extend(merged[indexes[0]])
+            merged[indexes[0]] = []
+    return [sorted(g, key=lambda m: m.start) for g in merged if g]
+
+
 def merge_mentions(mentions: Sequence[RawMention], text: str = "") -> list[Entity]:
     """Merge mentions of one referent into entities, in order of first mention.
 
     text is the body the mentions point into; without it one-word places never merge.
     """
-    groups = merge_org_short_forms(merge_short_forms(group_by_name(mentions), text), text)
+    groups = merge_middle_initials(group_by_name(mentions))
+    groups = merge_org_short_forms(merge_short_forms(groups, text), text)
     return [to_entity(g, text) for g in sorted(groups, key=lambda g: g[0].start)]
 
 

@@ -194,6 +194,24 @@ def test_in_a_live_blog_a_shared_surname_names_who_its_own_entry_introduced() ->
     }
 
 
+def test_a_name_with_a_middle_initial_is_the_same_person_without_it() -> None:
+    text = "Loretta E. Lynch spoke. Loretta Lynch left. George W. Bush met George H. W. Bush."
+    entities = merge_mentions(
+        [
+            mention(text, "Loretta E. Lynch", "PERSON"),
+            mention(text, "Loretta Lynch", "PERSON"),
+            mention(text, "George W. Bush", "PERSON"),
+            mention(text, "George H. W. Bush", "PERSON"),
+        ],
+        text,
+    )
+    assert [(e.name, len(e.mentions)) for e in entities] == [
+        ("Loretta E. Lynch", 2),
+        ("George W. Bush", 1),
+        ("George H. W. Bush", 1),
+    ]
+
+
 def test_places_are_not_merged_into_people() -> None:
     text = "George Washington was born here. Washington is the capital."
     entities = merge_mentions(
