@@ -6,16 +6,21 @@
 
 Reads the gold (../shared/data/external/polnear-dev/gold.jsonl) at run time to see where a
 quote's source sits, and the saved output to see the labels of predicted speakers. Prints one
-count per class; a quote error can fall in more than one class.
+count per class; a quote error can fall in more than one class. With --output it also sorts
+the misses of the scorer's strict speaker figure (matched direct quotes, named gold) into
+kinds, among them the ones strict cannot credit to any full name: a gold name that is a bare
+surname two people in the article share, or one that runs on past the name.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from streams.nlp.cues import lexicon
@@ -42,6 +47,15 @@ CLASSES = (
     "indirect extra: no speaker",
     "indirect extra: with a speaker",
     "indirect missed",
+)
+
+
+STRICT_KINDS = (
+    "strict miss: gold a bare shared surname, ours a full name ending in it",
+    'strict miss: gold runs on past the name ("X of New York", a title run), ours the name',
+    "strict miss: gold an acronym, ours its long form",
+    "strict miss: no speaker",
+    "strict miss: another name",
 )
 
 
@@ -140,6 +154,56 @@ def count_classes(
     return counts
 
 
+def load_scorer(gold_dir: Path = GOLD) -> ModuleType:
+    """Import the external sets' score.py (stdlib only) from ../shared, for its matching."""
+    spec = importlib.util.spec_from_file_location("score", gold_dir.parent / "score.py")
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(gold_dir.parent / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def strict_kind(scorer: ModuleType, pred: str | None, want: str) -> str:
+    """Return the kind of one strict-speaker miss: pred is ours, want the scorer's gold."""
+    ours, gold = scorer.name_key(pred), scorer.name_key(want)
+    if pred is None:
+        return STRICT_KINDS[3]
+    if len(gold) == 1 and len(ours) > 1 and ours[-1] == gold[0]:
+        return STRICT_KINDS[0]
+    if ours and set(ours) < set(gold):
+        return STRICT_KINDS[1]
+    if want.isupper() and "".join(w[0] for w in ours if w not in ("of", "and", "for")) == gold[0]:
+        return STRICT_KINDS[2]
+    return STRICT_KINDS[4]
+
+
+def count_strict_misses(output_file: Path, gold_dir: Path = GOLD) -> Counter[str]:
+    """Count the kinds of the strict speaker figure's misses in a saved output."""
+    scorer = load_scorer(gold_dir)
+    outputs = {}
+    with output_file.open(encoding="utf-8") as rows:
+        for line in rows:
+            record = json.loads(line)
+            outputs[record["id"]] = record
+    counts: Counter[str] = Counter()
+    with (gold_dir / "gold.jsonl").open(encoding="utf-8") as rows:
+        for line in rows:
+            row = json.loads(line)
+            golds = [q for q in row["quotes"] if q["kind"] == "direct"]
+            preds = [
+                q for q in outputs.get(row["id"], {}).get("quotes", []) if q["kind"] == "direct"
+            ]
+            pairs = scorer.match([q["text"] for q in preds], [q["quote"] for q in golds])
+            for i, j in pairs:
+                gold, pred = golds[j], preds[i].get("speaker")
+                if gold["speaker_status"] == "named" and not scorer.same_name(
+                    pred, gold["speaker"]
+                ):
+                    counts[strict_kind(scorer, pred, gold["speaker"])] += 1
+    return counts
+
+
 def main() -> None:
     """Print the error class counts of one scorer run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -149,6 +213,10 @@ def main() -> None:
     counts = count_classes(args.errors, args.output)
     for name in CLASSES:
         print(f"{counts[name]:5d}  {name}")
+    if args.output is not None:
+        strict = count_strict_misses(args.output)
+        for name in STRICT_KINDS:
+            print(f"{strict[name]:5d}  {name}")
 
 
 if __name__ == "__main__":
