@@ -17,6 +17,7 @@ from functools import cached_property
 from streams.nlp.cues import lexicon
 from streams.nlp.mentions import SPEAKER_LABELS, IndexedMention, MentionIndex
 from streams.nlp.quote_marks import SentenceIndex
+from streams.nlp.vocabulary import alternation
 
 # Words that put the next name in object position: "told Choe", "met Wang", "with Kim".
 _OBJECT_MARKER = re.compile(
@@ -30,8 +31,8 @@ _OBJECT_MARKER = re.compile(
 POSSESSIVE_AFTER = re.compile(r"['’]s\b")
 
 # Honorifics that give a person's gender.
-_MALE_HONORIFIC = re.compile(r"\b(?:Mr|Sir|Lord|King|Prince)\.?[ ]$")
-_FEMALE_HONORIFIC = re.compile(r"\b(?:Mrs|Ms|Miss|Dame|Lady|Queen|Princess)\.?[ ]$")
+_MALE_HONORIFIC = re.compile(rf"\b{alternation('names', 'male_honorifics')}\.?[ ]$")
+_FEMALE_HONORIFIC = re.compile(rf"\b{alternation('names', 'female_honorifics')}\.?[ ]$")
 
 # The first personal pronoun after a mention, before the next name.
 # Only subject, possessive and reflexive forms: "him" and "her" after a name are mostly

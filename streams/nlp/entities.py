@@ -19,7 +19,8 @@ from spacy.tokens import Doc
 
 from schemas.articles import CleanArticle, EntitiesArticle, Entity, Mention, Span
 from streams.nlp.language import is_english
-from streams.nlp.vocabulary import word_set
+from streams.nlp.mentions import ARTICLE_BEFORE
+from streams.nlp.vocabulary import alternation, word_set
 
 # Entity labels newsflow keeps; dates, numbers and money are not referents.
 ENTITY_LABELS = frozenset(
@@ -76,8 +77,8 @@ _ITEM_BREAK = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 
-# An honorific right before a surname: "Mr Pryce", "Mrs. Cruz".
-_HONORIFIC_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?[ ]+$")
+# A courtesy title right before a surname: "Mr Pryce", "Mrs. Cruz".
+_HONORIFIC_BEFORE = re.compile(rf"\b{alternation('names', 'courtesy_titles')}\.?[ ]+$")
 
 # Whitespace runs, to collapse inside names.
 _WHITESPACE = re.compile(r"\s+")
@@ -119,8 +120,6 @@ _TITLE_CASE_CUE = re.compile(
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
 
 # The definite article right before a mention: "the Herald" names a thing, not a person.
-_ARTICLE_BEFORE = re.compile(r"\b[Tt]he[ ]+$")
-
 # A speech verb right after a name, its subject: "Okonkwo said", "Ruiz, 54, told".
 _SPEECH_AFTER = re.compile(
     r"^(?:[ ]*,[ ]*\d{1,3}[ ]*,)?[ ]+(?:said|says|told|added|asked|insisted|explained|replied"
@@ -461,7 +460,7 @@ def _after_article(mentions: Sequence[RawMention], text: str) -> bool:
     """Tell whether every mention follows "the" ("told the Herald"): a person's name never does,
     so the name is the thing's (a paper, a ship), whatever one mention's label."""
     return bool(text) and all(
-        _ARTICLE_BEFORE.search(text, max(0, m.start - 5), m.start) for m in mentions
+        ARTICLE_BEFORE.search(text, max(0, m.start - 5), m.start) for m in mentions
     )
 
 

@@ -41,11 +41,9 @@ _FREE_RELATIVE = re.compile(
     r"\b(?:what|whatever|everything|anything|nothing)[ ]+(?:[\w'’.-]+[ ]+){1,3}$", re.IGNORECASE
 )
 
-# A subject pronoun opening a clause right after a cue: "acknowledged it was unlikely".
-_SUBJECT_PRONOUN = re.compile(r"(?:he|she|it|they|we|I|there)\b[ ]+\w")
-
-# A subject pronoun anywhere in a span, followed by a word.
-_PRONOUN_SUBJECT = re.compile(r"\b(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Ww]e|I|[Tt]here)\b[ ]+\w")
+# A subject pronoun followed by a word: opening a clause right after a cue ("acknowledged
+# it was unlikely"), or anywhere in a span.
+_SUBJECT_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Ww]e|I|[Tt]here)\b[ ]+\w")
 
 # A preposition opening a span: "In her memoir, ...", "at a rally".
 _PREPOSITION = re.compile(
@@ -303,7 +301,7 @@ def _is_phrase(body: str, start: int, stop: int) -> bool:
     return bool(
         _PREPOSITION.match(body, start, stop)
         and not _VERB_LIKE.search(body, start, stop)
-        and not _PRONOUN_SUBJECT.search(body, start, stop)
+        and not _SUBJECT_PRONOUN.search(body, start, stop)
     )
 
 

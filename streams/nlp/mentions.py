@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,10 @@ from schemas.articles import Entity
 # Labels of entities that can speak. Places never do: "Phoenix said" is a city's officials,
 # and a name the model mislabelled as a place is better left unnamed than named a place.
 SPEAKER_LABELS = frozenset({"PERSON", "ORG"})
+
+# "the" right before a name: the name modifies a noun ("the Ruiz campaign") or is a thing's
+# ("told the Herald"), never a person's as such.
+ARTICLE_BEFORE = re.compile(r"\b[Tt]he[ ]+$")
 
 LOOKBACK = 60  # mentions searched back for a pronoun's or description's referent
 

@@ -18,7 +18,7 @@ from streams.nlp.coref import Coreference
 from streams.nlp.cues import lexicon
 from streams.nlp.indirect import indirect_quotes
 from streams.nlp.language import is_english
-from streams.nlp.mentions import IndexedMention, MentionIndex
+from streams.nlp.mentions import ARTICLE_BEFORE, IndexedMention, MentionIndex
 from streams.nlp.quote_marks import (
     Attribution,
     Segment,
@@ -32,6 +32,7 @@ from streams.nlp.quote_marks import (
 )
 from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
+    PRONOUN,
     Document,
     attribute,
     head_speaker,
@@ -83,14 +84,8 @@ _LIST_JOIN = re.compile(r"[ \u00a0]*(?:,[ \u00a0]*)?(?:(?:and|or)[ \u00a0]+(?:[a
 # attacked", "Ruiz (D-Vt.), who lost, identified", "Ruiz has gone".
 _VERB_AFTER = re.compile(r"(?:[ ]*\([^()]{1,30}\))?(?:,[^,\"“]{1,80},)?[ ]+(?P<verb>[a-z]+)\b")
 
-# A subject pronoun.
-_PRONOUN_SUBJECT = re.compile(r"(?i:he|she|they|it)")
-
 # Words that open a clause of its own before a subject: "agreed that Ruiz is".
 _CLAUSE_OPENER = re.compile(r"\b(?:that|whether|if|because|who|which)\b")
-
-# "the" right before a name: the name modifies a noun ("the Ruiz campaign").
-_ARTICLE_BEFORE = re.compile(r"\b[Tt]he[ ]$")
 
 # A relative pronoun: the clause it opens has a subject of its own.
 _RELATIVE = re.compile(r"\b(?:who|whom|whose|which)\b")
@@ -431,7 +426,8 @@ def sentence_subject_attribution(doc: Document, segment: Segment) -> Attribution
     clause between it and the quote ("Ruiz met Vik, who said ...") not the quote's, and a
     name after "the" is a modifier ("the Ruiz campaign's website")."""
     sentence_start = doc.sentences.bounds(segment.open)[0]
-    for candidate in speaker_candidates(doc, sentence_start, segment.open):
+    candidates = speaker_candidates(doc, sentence_start, segment.open)
+    for candidate in sorted(candidates, key=lambda candidate: candidate.start):
         if (
             candidate.rank > 0
             or candidate.speaker is None
@@ -440,11 +436,11 @@ def sentence_subject_attribution(doc: Document, segment: Segment) -> Attribution
             continue
         mention = IndexedMention(candidate.start, candidate.end, candidate.speaker, "PERSON")
         if (
-            _PRONOUN_SUBJECT.fullmatch(doc.body, candidate.start, candidate.end)
+            PRONOUN.fullmatch(doc.body, candidate.start, candidate.end)
             or not doc.coref.is_subject_like(mention)
             or _CLAUSE_OPENER.search(doc.body, sentence_start, candidate.start)
             or lexicon().cue.search(doc.body, sentence_start, candidate.start)
-            or _ARTICLE_BEFORE.search(doc.body, max(0, candidate.start - 4), candidate.start)
+            or ARTICLE_BEFORE.search(doc.body, max(0, candidate.start - 5), candidate.start)
             or _RELATIVE.search(doc.body, candidate.end, segment.open)
         ):
             return None

@@ -18,7 +18,7 @@ from streams.nlp.quote_marks import ABBREVIATION, Attribution, SentenceIndex, co
 from streams.nlp.vocabulary import word_set
 
 # Subject pronouns that can stand for a speaker.
-_PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
+PRONOUN = re.compile(r"\b(?:he|she|they|it|He|She|They|It)\b")
 
 # A capitalised word: a name the model may have missed next to a cue ("Corral said").
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w'’-]+\b")
@@ -125,7 +125,7 @@ def speaker_candidates(doc: Document, start: int, end: int) -> list[Candidate]:
             named = doc.mentions.named_by_word(mention.name.split()[-1])
             rank, speaker = (_LABEL_RANK[named[1]], named[0]) if named else (rank, None)
         found.append(Candidate(mention.start, mention.end, rank, speaker))
-    for match in _PRONOUN.finditer(body, start, end):
+    for match in PRONOUN.finditer(body, start, end):
         speaker = doc.coref.pronoun(match.group(), match.start())
         rank = 1 if match.group().lower() == "it" else 0
         found.append(Candidate(match.start(), match.end(), rank, speaker))
