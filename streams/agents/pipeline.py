@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from streams.config import Settings
 
-RULES_VERSION = 6
+RULES_VERSION = 7
 
 Record = TypeVar("Record", bound=CleanArticle)
 

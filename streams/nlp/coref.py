@@ -89,6 +89,12 @@ _SUBORDINATORS = frozenset(
     ]
 )
 
+# A subordinate clause opening a sentence, up to a position before its comma.
+_LEADING_CLAUSE = re.compile(
+    r"[\"'“‘ ]*(?:While|Although|Though|Whereas|Because|Since|If|Unless|When|After|Before|Once"
+    r"|Until|As)\b[^,;:]*$"
+)
+
 _PRONOUN_GENDER = {"he": "m", "she": "f"}
 _PRONOUN_LABELS = {"he": ("PERSON",), "she": ("PERSON",), "they": ("ORG", "PERSON"),
                    "it": ("ORG",)}  # fmt: skip
@@ -306,15 +312,30 @@ class Coreference:
             if not self.fits(mention, labels, gender):
                 continue
             sentence = self.sentences.at(mention.start)
-            if group and sentence != group_sentence:
-                break
+            if sentence != group_sentence:
+                if group:
+                    break
+                if fallback is not None and self._next_to(group_sentence, position):
+                    return fallback
             group_sentence = sentence
             fallback = fallback or mention.name
             if self.is_subject_like(mention):
                 group.append(mention)
         if group:
-            return group[-1].name
+            in_main_clause = [m for m in group if not self._in_leading_clause(m)]
+            return (in_main_clause or group)[-1].name
         return self._subject_further_back(labels, gender, position) or fallback
+
+    def _in_leading_clause(self, mention: IndexedMention) -> bool:
+        """Tell whether a mention is in a subordinate clause opening its sentence ("While
+        Obama had ..., that has not ..."): the main clause's subject is the one that carries on."""
+        bounds = self.sentences.bounds(mention.start)
+        return bool(_LEADING_CLAUSE.match(self.body, bounds[0], mention.start))
+
+    def _next_to(self, sentence: int | None, position: int) -> bool:
+        """Tell whether a sentence is the one just before the sentence at position."""
+        current = self.sentences.at(position)
+        return sentence is not None and current is not None and current - sentence == 1
 
     def _subject_further_back(
         self, labels: tuple[str, ...], gender: str | None, position: int

@@ -458,3 +458,27 @@ def test_a_participle_cue_inside_a_reported_clause_reports_its_own_clause() -> N
         ("the results were weak", "Marit Dahle"),
         ("the firm might cut its dividend", "Marit Dahle"),
     ]
+
+
+def test_she_is_the_person_named_in_the_sentence_before_even_after_with() -> None:
+    body = (
+        "The gains come late, said Noor Sadiq, an economist.\n\n"
+        "It is the fight of the session, with Alma Ferreira leading the attack.\n\n"
+        '"The sums do not add up," she said.'
+    )
+    found = quotes(
+        body, entity(body, "Noor Sadiq", "PERSON"), entity(body, "Alma Ferreira", "PERSON")
+    )
+    assert direct(found) == [("The sums do not add up", "Alma Ferreira")]
+
+
+def test_he_is_the_main_clause_subject_not_the_one_of_a_while_clause_before_it() -> None:
+    body = (
+        "While Anders Tobin had chefs writing letters, nothing of the kind helped the rival "
+        "plan, which worries Paul Ekwueme, chair of the parents' forum.\n\n"
+        '"Parents never hear the sums," he said.'
+    )
+    found = quotes(
+        body, entity(body, "Anders Tobin", "PERSON"), entity(body, "Paul Ekwueme", "PERSON")
+    )
+    assert direct(found) == [("Parents never hear the sums", "Paul Ekwueme")]
