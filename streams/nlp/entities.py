@@ -182,6 +182,7 @@ _ACRONYM = re.compile(r"[A-Z]{2,6}")
 # No name is longer than this; a longer span is a run of junk the model tagged (a 100,000-char
 # token, a URL), not an entity.
 MAX_NAME_CHARS = 120
+_MIN_MISSPELT_CHARS = 5  # shortest surname a one-letter slip is read into
 _MIN_SURNAME_CHARS = 3  # shorter words are too often something else ("Li" aside, rare)
 
 
@@ -224,7 +225,8 @@ def name_key(name: str) -> str:
 
     "Health ministry" and "Ministry of Health" share one key.
     """
-    key = _WHITESPACE.sub(" ", name.casefold().replace("-", " ").replace(".", "")).strip()
+    key = name.casefold().replace("-", " ").replace(".", "").replace("’", "'")
+    key = _WHITESPACE.sub(" ", key).strip()
     return _INSTITUTION_FIRST.sub(r"\g<kind> of \g<field>", key)
 
 
@@ -481,7 +483,9 @@ def short_form_targets(short: str, full_names: Sequence[str]) -> list[int]:
     """Return the indexes of the full names that the name key `short` abbreviates.
 
     A short form is the last word(s) of a longer name ("wang" -> "wang yi"); failing that,
-    a single word that opens one (surname-first names: "kim" -> "kim jong un").
+    a single word that opens one (surname-first names: "kim" -> "kim jong un"); failing
+    that, a surname the copy misspelt, when one name alone is that close ("bornsten" ->
+    "harold bornstein").
     """
     words = short.split()
     suffix: list[int] = []
@@ -494,7 +498,39 @@ def short_form_targets(short: str, full_names: Sequence[str]) -> list[int]:
             suffix.append(index)
         elif len(words) == 1 and full_words[0] == words[0]:
             prefix.append(index)
-    return suffix or prefix
+    if suffix or prefix or len(words) > 1:
+        return suffix or prefix
+    misspelt = [
+        index
+        for index, full in enumerate(full_names)
+        if len(full.split()) > 1 and is_misspelling(words[0], full.split()[-1])
+    ]
+    return misspelt if len(misspelt) == 1 else []
+
+
+def is_misspelling(word: str, surname: str) -> bool:
+    """Tell whether word is surname with one letter inside it changed, dropped or added, or
+    two next to each other swapped ("Levrentyeva", "Pettite", "Scheiderman", "Szczepanksi").
+    The first and last letters must agree, and both words be long, so a plural ("Clintons"),
+    another name ("Berry" / "Jerry") or a short word one letter off ("Hall" / "Hill") never
+    counts."""
+    if min(len(word), len(surname)) < _MIN_MISSPELT_CHARS or word == surname:
+        return False
+    if word[0] != surname[0] or word[-1] != surname[-1]:
+        return False
+    if len(word) == len(surname):
+        differ = [i for i, (a, b) in enumerate(zip(word, surname, strict=True)) if a != b]
+        swapped = (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and word[differ[0]] == surname[differ[1]]
+            and word[differ[1]] == surname[differ[0]]
+        )
+        return len(differ) == 1 or swapped
+    shorter, longer = sorted((word, surname), key=len)
+    return len(longer) - len(shorter) == 1 and any(
+        longer[:i] + longer[i + 1 :] == shorter for i in range(1, len(longer) - 1)
+    )
 
 
 def item_starts(text: str) -> list[int]:

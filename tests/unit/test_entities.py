@@ -18,6 +18,7 @@ from streams.nlp.entities import (
     add_repeated_names,
     annotate,
     extract_entities,
+    is_misspelling,
     merge_mentions,
     name_key,
     normalise_name,
@@ -72,6 +73,50 @@ def test_normalise_name(raw: str, name: str) -> None:
 def test_spellings_of_one_name_share_a_key() -> None:
     assert name_key("Choe Son-hui") == name_key("Choe Son Hui") == name_key("CHOE SON HUI")
     assert name_key("U.S.") == name_key("US")
+    assert name_key("James O’Neill") == name_key("James O'Neill")
+
+
+@pytest.mark.parametrize(
+    ("word", "surname", "misspelt"),
+    [
+        ("pettite", "pettitte", True),
+        ("levrentyeva", "lavrentyeva", True),
+        ("szczepanksi", "szczepanski", True),
+        ("clintons", "clinton", False),
+        ("bolesy", "boles", False),
+        ("jerry", "berry", False),
+        ("hall", "hill", False),
+    ],
+)
+def test_a_misspelling_is_one_slip_inside_a_long_surname(
+    word: str, surname: str, misspelt: bool
+) -> None:
+    assert is_misspelling(word, surname) is misspelt
+
+
+def test_a_surname_the_copy_misspelt_joins_the_one_person_it_is_a_letter_from() -> None:
+    text = (
+        "Dr. Harold Bornstein wrote the letter. Bornsten said it was true. "
+        "Ana Clinton and the Clintons came. Sean Berry met Jerry."
+    )
+    entities = merge_mentions(
+        [
+            mention(text, "Harold Bornstein", "PERSON"),
+            mention(text, "Bornsten", "ORG"),
+            mention(text, "Ana Clinton", "PERSON"),
+            mention(text, "Clintons", "ORG"),
+            mention(text, "Sean Berry", "PERSON"),
+            mention(text, "Jerry", "PERSON"),
+        ],
+        text,
+    )
+    assert [(e.name, e.label, len(e.mentions)) for e in entities] == [
+        ("Harold Bornstein", "PERSON", 2),
+        ("Ana Clinton", "PERSON", 1),
+        ("Clintons", "ORG", 1),
+        ("Sean Berry", "PERSON", 1),
+        ("Jerry", "PERSON", 1),
+    ]
 
 
 def test_surname_mentions_join_the_full_name(blank: Language) -> None:
