@@ -38,6 +38,9 @@ _BARE_SUBJECT_GAP = re.compile(r"[ ]+(?:(?:also|again|later|then|\w+ly)[ ]+)?")
 # Where an appositive opens after a subject's head: a comma or a spaced dash.
 _APPOSITIVE_BREAK = re.compile(r",|[ ](?:--|—|–|―)[ ]")
 
+# An aside between dashes right before a cue, which may hold commas of its own.
+_DASHED_ASIDE = re.compile(r"[ ](?:--|—|–|―)[ ][^—–―]*?[ ](?:--|—|–|―)[ ]*$")
+
 # An open bracket shortly before a mention: a party tag or gloss, "(D-Texas)", "(ESA)".
 _IN_BRACKETS = re.compile(r"\([^()]*$")
 
@@ -255,6 +258,9 @@ def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
     left = body[start:cue_start]
     if _COORDINATED.search(left):
         return start
+    aside = _DASHED_ASIDE.search(left)
+    if aside:
+        left = left[: aside.start()]  # "Kall -- co-editor of X, a book on Y -- said": Kall
     comma = left.rfind(",")
     subject = left[comma + 1 :]
     if not subject.strip(_MARKS_AND_SPACE) or _ADVERB_ONLY.fullmatch(subject):

@@ -482,3 +482,15 @@ def test_he_is_the_main_clause_subject_not_the_one_of_a_while_clause_before_it()
         body, entity(body, "Anders Tobin", "PERSON"), entity(body, "Paul Ekwueme", "PERSON")
     )
     assert direct(found) == [("Parents never hear the sums", "Paul Ekwueme")]
+
+
+def test_a_dashed_aside_with_a_comma_inside_is_not_the_subject() -> None:
+    body = (
+        "Emil Sand spoke first.\n\n"
+        "Sand -- co-author of Council Hours, a book on Verona Council debates -- said the "
+        "mayor tended to make announcements there."
+    )
+    found = quotes(
+        body, entity(body, "Emil Sand", "PERSON", "Sand"), entity(body, "Verona Council", "ORG")
+    )
+    assert indirect(found) == [("the mayor tended to make announcements there", "Emil Sand")]
