@@ -263,6 +263,9 @@ def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
         left = left[: aside.start()]  # "Kall -- co-editor of X, a book on Y -- said": Kall
     comma = left.rfind(",")
     subject = left[comma + 1 :]
+    if comma > 0 and subject.strip() == "who":
+        # "... student Ana Ruiz, who said": the subject is the name the clause hangs from
+        return start + left.rfind(",", 0, comma) + 1
     if not subject.strip(_MARKS_AND_SPACE) or _ADVERB_ONLY.fullmatch(subject):
         # "Ana Ruiz, the mayor, (forcefully) said": the subject is before the appositive
         return start if comma > 0 and count_words(left) <= 2 * MAX_SUBJECT_WORDS else None

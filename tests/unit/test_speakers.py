@@ -494,3 +494,12 @@ def test_a_dashed_aside_with_a_comma_inside_is_not_the_subject() -> None:
         body, entity(body, "Emil Sand", "PERSON", "Sand"), entity(body, "Verona Council", "ORG")
     )
     assert indirect(found) == [("the mayor tended to make announcements there", "Emil Sand")]
+
+
+def test_who_said_credits_the_name_the_relative_clause_hangs_from() -> None:
+    body = (
+        "Ana Ruiz met the petition's author, engineering student Omar Vik, who said he had "
+        "seen friends revising in a stairwell."
+    )
+    found = quotes(body, entity(body, "Ana Ruiz", "PERSON"), entity(body, "Omar Vik", "PERSON"))
+    assert indirect(found) == [("he had seen friends revising in a stairwell", "Omar Vik")]
