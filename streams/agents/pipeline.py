@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from streams.config import Settings
 
-RULES_VERSION = 7
+RULES_VERSION = 8
 
 Record = TypeVar("Record", bound=CleanArticle)
 

@@ -18,6 +18,15 @@ _WHITESPACE = re.compile(r"\s+")
 # A block's last visible character that ends a sentence, allowing closing quotes/brackets.
 _ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 
+# Words a Title-Case line may leave in lower case ("Ruiz Sees Red in the Senate").
+TITLE_SMALL_WORDS = frozenset(
+    {"a", "an", "the", "of", "in", "on", "and", "or", "for", "to", "at", "by", "with", "without",
+     "from", "de", "la", "le"}
+)  # fmt: skip
+
+# Quote marks and brackets around a word ("‘Disgusting", "(D-Ill.)").
+_AROUND_WORD = "\"'“”‘’()[]"
+
 _MAX_WRAP_WIDTH = 120  # wider lines are one paragraph per line, not hard-wrapped text
 REPEAT_PREFIX_CHARS = 60  # blocks opening with this many equal characters are one caption
 
@@ -30,6 +39,15 @@ def normalise_text(text: str) -> str:
 def word_count(text: str) -> int:
     """Count whitespace-separated words."""
     return len(text.split())
+
+
+def is_title_cased(text: str) -> bool:
+    """Tell whether every word of text that starts with a letter is capitalised, but the
+    small ones ("Black Lawmakers Rip Trump As A ‘Disgusting Fraud.’"), with at least one
+    capitalised word."""
+    words = [w.strip(_AROUND_WORD) for w in text.split()]
+    words = [w for w in words if w[:1].isalpha()]
+    return bool(words) and all(w[0].isupper() or w in TITLE_SMALL_WORDS for w in words)
 
 
 def split_blocks(text: str) -> list[str]:

@@ -177,7 +177,7 @@ def clean_text(text: str, title: str | None = None, *, extracted: bool = False) 
                 parts.removed.extend(_lines(block))
             blocks = blocks[:cut]
 
-    start = 0 if extracted else _table_start(blocks, find_body_start(blocks))
+    start = 0 if extracted else _table_start(blocks, find_body_start(blocks, titled=bool(title)))
     lead, body = blocks[:start], blocks[start:]
     parts.headline = find_headline(lead, title)
     for block in lead:

@@ -116,6 +116,9 @@ _TITLE_CASE_CUE = re.compile(
     r"[ ]+(?:Says|Said|Tells|Told|Warns|Warned|Adds|Added|Asks|Urges|Vows|Claims|Calls)$"
 )
 
+# Conjunctions and adverbs that open a sentence before a name, never part of it: "When Clinton".
+_SENTENCE_OPENERS = word_set("names", "sentence_openers")
+
 # A lowercase word of the text: the common-noun forms of capitalised words ("men").
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
 
@@ -262,12 +265,16 @@ def doc_mentions(doc: Doc, text: str) -> list[RawMention]:
 
 
 def without_title_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """Cut a leading title ("Representative Ana Ruiz") and a Title-Case verb the model read as
-    part of the name ("Ruiz Says") off a name span."""
+    """Cut a leading title ("Representative Ana Ruiz"), a sentence's opening word ("When
+    Ruiz") and a Title-Case verb the model read as part of the name ("Ruiz Says") off a
+    name span."""
     cue = _TITLE_CASE_CUE.search(text, start, end)
     if cue and cue.start() > start:
         end = cue.start()
     first = text.find(" ", start, end)
+    if first > 0 and text[start:first] in _SENTENCE_OPENERS:
+        start = first + 1  # "When Clinton attacked": Clinton
+        first = text.find(" ", start, end)
     if first > 0 and text[start:first].rstrip(".") in _TITLES and text.count(" ", first, end) >= 1:
         start = first + 1  # only when a name of two or more words is left
     return start, end
@@ -383,6 +390,8 @@ def complete_surname(text: str, surname: str) -> RawMention | None:
             words = words[1:]
         titles = [i for i, w in enumerate(words) if w.group().rstrip(".") in _TITLES]
         words = words[titles[-1] + 1 :] if titles else words
+        if words and words[0].group() in _SENTENCE_OPENERS:
+            words = words[1:]  # "When Clinton attacked": no given name
         if words:
             start = given.start() + words[0].start()
             return RawMention(start, match.end(), text[start : match.end()], "PERSON")
@@ -439,7 +448,7 @@ def decide_label(mentions: Sequence[RawMention], text: str = "") -> str:
     if the model never said so. A lone word tagged PERSON without such evidence that follows
     "in", "near" or "upstream of" is a place ("Niamey"). Otherwise the commonest label wins.
     """
-    name = canonical_name(mentions)
+    name = canonical_name(mentions, text)
     labels = {m.label for m in mentions}
     if name.casefold() in _COUNTRIES and labels & _COUNTRY_LABELS:
         return "GPE"
@@ -579,7 +588,7 @@ def merge_short_forms(groups: list[list[RawMention]], text: str = "") -> list[li
         for i, label in enumerate(labels)
         if label != "PERSON"
         and len(keys[i].split()) > 1
-        and could_be_person(canonical_name(groups[i]))
+        and could_be_person(canonical_name(groups[i], text))
     ]
     merged: list[list[RawMention]] = [list(g) for g in groups]
     items = item_starts(text)
@@ -619,7 +628,7 @@ def merge_org_short_forms(groups: list[list[RawMention]], text: str = "") -> lis
     an acronym the text defines in parentheses ("European Space Agency (ESA)"), the acronym
     of its capitalised words, a leading part ("Asan Institute" of "Asan Institute for Policy
     Studies") or its last word ("the Commission" of "European Commission")."""
-    names = [normalise_name(canonical_name(g)) for g in groups]
+    names = [normalise_name(canonical_name(g, text)) for g in groups]
     labels = [decide_label(g, text) for g in groups]
     orgs = [i for i, label in enumerate(labels) if label == "ORG"]
     defined = defined_acronyms(groups, text)
@@ -723,16 +732,43 @@ def abbreviates(short: str, full: str) -> bool:
     return 1 < len(short_words) < len(full_words) and full_words[: len(short_words)] == short_words
 
 
-def canonical_name(mentions: Sequence[RawMention]) -> str:
-    """Return the longest normalised name of mentions; ties go to the most frequent, then first."""
+def canonical_name(mentions: Sequence[RawMention], text: str = "") -> str:
+    """Return the longest normalised name of mentions; ties go to the most frequent, then first.
+
+    A name that is another full name with one more word in front, written less often than
+    that name and only inside quotation marks, is not chosen: the word is a nickname
+    ("Crooked Hillary Clinton" in a tweet, beside "Hillary Clinton"). In prose it is the
+    full name ("Ildefonso Guajardo Villarreal", then "Mr. Guajardo Villarreal"). text is
+    the body the mentions point into; without it the longest name is chosen.
+    """
     names = [normalise_name(m.text) for m in mentions]
     counts = Counter(names)
-    return max(names, key=lambda n: (len(n), counts[n], -names.index(n)))
+
+    def padded(name: str) -> bool:
+        rest = name.partition(" ")[2]
+        return (
+            " " in rest
+            and counts[rest] > counts[name]
+            and all(
+                in_quotation(text, m.start)
+                for m, n in zip(mentions, names, strict=True)
+                if n == name
+            )
+        )
+
+    chosen = [n for n in names if not (text and padded(n))] or names
+    return max(chosen, key=lambda n: (len(n), counts[n], -names.index(n)))
+
+
+def in_quotation(text: str, position: int) -> bool:
+    """Tell whether position is inside a quotation that opened earlier in its paragraph."""
+    before = text[text.rfind("\n", 0, position) + 1 : position]
+    return before.count("“") > before.count("”")
 
 
 def to_entity(mentions: Sequence[RawMention], text: str = "") -> Entity:
     """Build one Entity from the mentions of one referent (text: the body they point into)."""
-    name = canonical_name(mentions)
+    name = canonical_name(mentions, text)
     aliases: list[str] = []
     for mention in mentions:
         alias = normalise_name(mention.text)

@@ -52,7 +52,7 @@ _NAME_PARTICLES = word_set("furniture", "name_particles")
 _BYLINE_END = re.compile(r"[ \t]+(?:on|On|ON|updated|Updated|\||[-–—])[ \t]|,[ \t]|[ \t]+\d")
 
 # A dateline opening the first paragraph: "BEIJING:", "NAIROBI, March 3 (Reuters) -",
-# "LONDON —", "WASHINGTON (AP) —", "Nairobi (Reuters) -", "(Reuters) -".
+# "LONDON —", "WASHINGTON (AP) —", "HEMPSTEAD, N.Y. ―", "Nairobi (Reuters) -", "(Reuters) -".
 _DATELINE = re.compile(
     r"^(?P<dateline>"
     r"(?:[A-Z][A-Z.'’]+(?:[ -][A-Z][A-Z.'’]+){0,3}"  # place in capitals: BEIJING, NEW YORK
@@ -61,7 +61,7 @@ _DATELINE = re.compile(
     r"|(?:[A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2}(?:,[ ][A-Z][A-Za-z.]*(?:[ ][A-Za-z0-9.]+){0,3})?"
     r"[ ]?\(" + _AGENCY + r"\))"  # "Nairobi, March 3 (Reuters)"
     r"|(?:\(" + _AGENCY + r"\))"  # "(Reuters)"
-    r")(?:[ ]?:[ ]+|[ ]+[-–—]+[ ]*|[–—][ ]*)"
+    r")(?:[ ]?:[ ]+|[ ]+[-–—―]+[ ]*|[–—―][ ]*)"
     # "New Delhi: ", the South Asian style
     r"|^(?P<place>[A-Z][a-z]+(?:[ ][A-Z][a-z]+)?):[ ]+(?=[A-Z0-9\"“])"
 )

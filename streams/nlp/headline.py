@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from streams.nlp.blocks import REPEAT_PREFIX_CHARS, word_count
+from streams.nlp.blocks import REPEAT_PREFIX_CHARS, is_title_cased, word_count
 from streams.nlp.furniture import (
     is_boilerplate_line,
     is_date_line,
@@ -19,7 +19,11 @@ from streams.nlp.furniture import (
 
 _MAX_HEADLINE_WORDS = 30
 _LONG_PROSE_WORDS = 20  # a question this long is a paragraph, not a headline
+_MAX_SHORT_HEADLINE_WORDS = 16  # a one-sentence first line this short before prose: a headline
 _WHITESPACE = re.compile(r"\s+")
+
+# A full stop that ends one sentence of a line and starts another ("It rained. Roads shut.").
+_SENTENCE_BREAK = re.compile(r"[a-z0-9][.!?][\"'”’]?[ ]+[A-Z]")
 
 
 def is_headline_candidate(line: str) -> bool:
@@ -63,28 +67,47 @@ def is_stopped_headline(line: str) -> bool:
     return "\n" not in line and is_headline_candidate(line.rstrip("\"'”’").removesuffix("."))
 
 
-def find_body_start(blocks: list[str]) -> int:
+def find_body_start(blocks: list[str], titled: bool = False) -> int:
     """Return the index of the first block of article text; the blocks before it are furniture.
 
     When nothing reads as prose, only a leading headline-like line is furniture. A first line
-    that reads as prose but is followed by furniture (a byline, a time stamp, share buttons)
-    is a headline ending in a full stop, not the article's first paragraph.
+    that reads as prose is a headline ending in a full stop, not the article's first
+    paragraph, when it is in Title Case, is followed by furniture (a byline, a time stamp,
+    share buttons), or, in a text that comes without its title (titled=False), is one short
+    sentence before a longer paragraph: scrapes open with their headline.
     """
-    for index, block in enumerate(blocks):
-        if (
-            index == 0
-            and len(blocks) > 2
-            and is_furniture(blocks[1])
-            and is_stopped_headline(block)
-        ):
-            continue
+    headline_first = (
+        len(blocks) > 1
+        and is_stopped_headline(blocks[0])
+        and (
+            (len(blocks) > 2 and is_furniture(blocks[1]))
+            or is_title_cased(blocks[0])
+            or (not titled and _is_short_headline(blocks))
+        )
+    )  # "Senate Backs Ruiz Plan." never opens an article's text
+    for index, block in enumerate(blocks[1:] if headline_first else blocks, int(headline_first)):
         if is_prose(block) and not is_furniture(block) and not precedes_credit(blocks, index):
-            if is_question_headline(blocks, index) or _repeats_next(blocks, index):
-                continue
+            if _repeats_next(blocks, index) or (
+                not headline_first and is_question_headline(blocks, index)
+            ):
+                continue  # after a headline, "Do you know where ...?" is the article's
             return index
     if len(blocks) > 1 and is_headline_candidate(blocks[0]):
         return 1
     return 0
+
+
+def _is_short_headline(blocks: list[str]) -> bool:
+    """Tell whether a first line ending in a full stop is a headline by its shape: one
+    sentence of at most _MAX_SHORT_HEADLINE_WORDS words, before a longer prose paragraph
+    (a section label such as "LETTERS." may stand between them)."""
+    first, words = blocks[0], word_count(blocks[0])
+    following = next((b for b in blocks[1:3] if is_prose(b)), "")
+    return (
+        words <= _MAX_SHORT_HEADLINE_WORDS
+        and not _SENTENCE_BREAK.search(first)
+        and word_count(following) > words
+    )
 
 
 def is_question_headline(blocks: list[str], index: int) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from schemas.articles import Span
+from streams.nlp.blocks import TITLE_SMALL_WORDS
 
 # Quote marks: straight and curly double quotes.
 _QUOTE_MARK = re.compile(r"[\"“”]")
@@ -32,11 +33,6 @@ ABBREVIATION = re.compile(
 _WORD = re.compile(r"\w+")
 
 # Words a title leaves in lower case: "Shelves without Walls", "Lord of the Rings".
-_TITLE_SMALL_WORDS = frozenset(
-    {"a", "an", "the", "of", "in", "on", "and", "or", "for", "to", "at", "by", "with", "without",
-     "from", "de", "la", "le"}
-)  # fmt: skip
-
 _MAX_TITLE_WORDS = 8  # longer all-capitalised quotes are speech in headline case
 
 
@@ -101,7 +97,7 @@ def is_title(text: str) -> bool:
     words = text.split()
     if len(words) > _MAX_TITLE_WORDS or text.rstrip("\"'”’").endswith((".", "!", "?", ",")):
         return False
-    return all(w[0].isupper() or w in _TITLE_SMALL_WORDS for w in words) and words[0][0].isupper()
+    return all(w[0].isupper() or w in TITLE_SMALL_WORDS for w in words) and words[0][0].isupper()
 
 
 def trim(body: str, start: int, end: int) -> tuple[int, int]:

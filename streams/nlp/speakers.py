@@ -56,8 +56,9 @@ _PARTICIPLE_AFTER_CLAUSE = re.compile(r",[ ]+\w+ing$")
 # What follows a speech noun that introduces a quote: "claim that", "promise of", "words:".
 _INTRODUCES = re.compile(r"[ ]*(?:that\b|of\b|:|,|[\"“])")
 
-# A participle cue after "by": "... and began by saying" (the clause's subject speaks).
-_PARTICIPLE_AFTER_BY = re.compile(r"\bby[ ]+\w+ing$")
+# A participle cue after "by", "before", "after", "while" or "without": "... and began by
+# saying", "X sings to Y before asking her" (the clause's subject speaks, not its object).
+_PARTICIPLE_AFTER_BY = re.compile(r"\b(?:by|before|after|while|without)[ ]+\w+ing$")
 
 # A passive before a cue: "was told", "has been asked" (no speaker is reporting).
 PASSIVE = re.compile(

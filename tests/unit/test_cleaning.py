@@ -166,6 +166,7 @@ def test_empty_article_error_is_a_value_error() -> None:
         ),
         ("LONDON — Shares fell sharply in early trade.", "LONDON", "Shares fell"),
         ("WASHINGTON (AP) — The Senate passed the bill late on Friday.", "WASHINGTON (AP)", "The"),
+        ("HALDEN, N.Y. ― The council met at noon.", "HALDEN, N.Y.", "The council"),
     ],
 )
 def test_datelines_of_the_common_wire_styles(paragraph: str, dateline: str, rest: str) -> None:
@@ -446,3 +447,36 @@ def test_a_section_label_before_a_capitals_headline_is_not_a_dateline() -> None:
         "SOCCER - LEEDS SIGN STRIKER FROM HULL ON LOAN",
     )
     assert strip_dateline("LEEDS - The club signed a striker.")[0] == "LEEDS"
+
+
+def test_a_title_case_first_line_ending_in_a_full_stop_is_the_headline() -> None:
+    parts = clean_text(
+        "Harbour Workers Rip Mayor Ana Ruiz Over ‘Broken Promise.’\n\n"
+        "PORT ELLERY ― Dockworkers marched on the town hall on Tuesday to protest the closure."
+    )
+    assert parts.headline == "Harbour Workers Rip Mayor Ana Ruiz Over ‘Broken Promise.’"
+    assert parts.dateline == "PORT ELLERY"
+    assert parts.paragraphs == [
+        "Dockworkers marched on the town hall on Tuesday to protest the closure."
+    ]
+
+
+def test_a_short_first_sentence_before_a_longer_paragraph_is_the_headline() -> None:
+    text = (
+        "Council rejects plan for harbour car park.\n\nLETTERS.\n\n"
+        "Why would anyone pave over the only green space left on the harbour front? "
+        "Do you know what it costs?"
+    )
+    parts = clean_text(text)
+    assert parts.headline == "Council rejects plan for harbour car park."
+    assert parts.paragraphs[-1].startswith("Why would anyone pave over")
+
+
+def test_a_text_that_comes_with_its_title_keeps_a_short_first_paragraph() -> None:
+    text = (
+        "The council has said no to the harbour car park.\n\n"
+        "Councillors voted eight to three against the plan on Monday night."
+    )
+    parts = clean_text(text, title="Council rejects harbour car park")
+    assert parts.headline == "Council rejects harbour car park"
+    assert parts.paragraphs[0] == "The council has said no to the harbour car park."

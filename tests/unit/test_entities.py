@@ -326,6 +326,44 @@ def test_names_the_model_missed_are_found_again_and_lone_surnames_completed() ->
     }
 
 
+def test_a_word_opening_the_sentence_is_never_a_given_name() -> None:
+    text = "When Salas arrived, the crowd cheered. Salas said little."
+    mentions = add_repeated_names(text, [mention(text, "Salas", "PERSON", 1)])
+    assert [e.name for e in merge_mentions(mentions, text)] == ["Salas"]
+
+
+def test_a_nickname_inside_a_quotation_is_not_the_canonical_name() -> None:
+    text = (
+        "Marisol Peña spoke first. Marisol Peña spoke again.\n\n"
+        "The senator wrote: “I beat Iron Marisol Peña before.”"
+    )
+    entities = merge_mentions(
+        [
+            mention(text, "Marisol Peña", "PERSON"),
+            mention(text, "Marisol Peña", "PERSON", 1),
+            mention(text, "Iron Marisol Peña", "PERSON"),
+        ],
+        text,
+    )
+    assert [(e.name, e.aliases) for e in entities] == [("Marisol Peña", ["Iron Marisol Peña"])]
+
+
+def test_a_full_name_in_prose_stays_canonical_when_its_short_form_is_commoner() -> None:
+    text = (
+        "Ildefonso Guajardo Villarreal is the minister. Mr. Guajardo Villarreal spoke. "
+        "Guajardo Villarreal left."
+    )
+    entities = merge_mentions(
+        [
+            mention(text, "Ildefonso Guajardo Villarreal", "PERSON"),
+            mention(text, "Guajardo Villarreal", "PERSON", 1),
+            mention(text, "Guajardo Villarreal", "PERSON", 2),
+        ],
+        text,
+    )
+    assert [e.name for e in entities] == ["Ildefonso Guajardo Villarreal"]
+
+
 def test_a_mislabelled_surname_merges_unless_it_reads_as_a_place() -> None:
     text = "Eric Halden was sacked. Halden spoke. George Washington moved to Washington."
     entities = merge_mentions(

@@ -503,3 +503,11 @@ def test_who_said_credits_the_name_the_relative_clause_hangs_from() -> None:
     )
     found = quotes(body, entity(body, "Ana Ruiz", "PERSON"), entity(body, "Omar Vik", "PERSON"))
     assert indirect(found) == [("he had seen friends revising in a stairwell", "Omar Vik")]
+
+
+def test_a_cue_after_before_or_after_credits_the_clause_subject_not_its_object() -> None:
+    body = 'Lena Marsh sang to Tomas Brody before asking him, "Where do we go from here?"'
+    found = quotes(
+        body, entity(body, "Lena Marsh", "PERSON"), entity(body, "Tomas Brody", "PERSON")
+    )
+    assert direct(found) == [("Where do we go from here?", "Lena Marsh")]
