@@ -15,7 +15,7 @@ from dataclasses import replace
 from functools import cached_property
 
 from streams.nlp.cues import lexicon
-from streams.nlp.mentions import SPEAKER_LABELS, IndexedMention, MentionIndex
+from streams.nlp.mentions import ARTICLE_BEFORE, SPEAKER_LABELS, IndexedMention, MentionIndex
 from streams.nlp.quote_marks import SentenceIndex
 from streams.nlp.vocabulary import alternation
 
@@ -285,10 +285,15 @@ class Coreference:
         """Tell whether a mention can be what a pronoun of labels and gender stands for.
 
         A he/she also fits an entity the model labelled otherwise when the body gives it a
-        gender: only persons get one.
+        gender: only persons get one. It never fits a name after "the": that name modifies
+        a noun ("the Ruiz campaign").
         """
         if self.mentions.is_quoted(mention.start):
             return False
+        if gender is not None and ARTICLE_BEFORE.search(
+            self.body, max(0, mention.start - 5), mention.start
+        ):
+            return False  # "the Clinton campaign": a name modifying a noun is not "she"
         known = self.genders.get(mention.name)
         if gender is None:
             return mention.label in labels

@@ -69,6 +69,13 @@ PASSIVE = re.compile(
 # but has said C").
 _COORDINATED = re.compile(r"\b(?:and|but)[ ]+(?:(?:has|have|had|also|then|later|again)[ ]+){0,2}$")
 
+# A subordinate clause with its own subject ("after she attacked X"): a cue coordinated
+# with its verb ("... and blamed") is that subject's, not the main clause's.
+_SUBORDINATE_SUBJECT = re.compile(
+    r"\b(?:after|before|when|while|because|since|until|once|although|though|as)[ ]+"
+    r"(?=(?:he|she|they|[A-Z][\w'’-]+(?:[ ][A-Z][\w'’-]+)*)[ ]+[a-z])"
+)
+
 # Space and the quote marks that may close a quote before its cue ('," said', "'' said").
 _MARKS_AND_SPACE = " \t\n'’\"”"
 
@@ -254,11 +261,13 @@ def subject_start_of(body: str, start: int, cue_start: int) -> int | None:
 
     The subject is what follows the last comma ("Today, Wang said"), or, when the cue
     follows a comma or "and"/"but" ("Kaunda, who runs it, said"; "X won and said"), the
-    sentence from its start.
+    sentence from its start, or from the subject of the subordinate clause the cue is
+    coordinated in ("X praised Y after she attacked Z and blamed": she).
     """
     left = body[start:cue_start]
     if _COORDINATED.search(left):
-        return start
+        clauses = list(_SUBORDINATE_SUBJECT.finditer(left))
+        return start + clauses[-1].end() if clauses else start
     aside = _DASHED_ASIDE.search(left)
     if aside:
         left = left[: aside.start()]  # "Kall -- co-editor of X, a book on Y -- said": Kall

@@ -511,3 +511,30 @@ def test_a_cue_after_before_or_after_credits_the_clause_subject_not_its_object()
         body, entity(body, "Lena Marsh", "PERSON"), entity(body, "Tomas Brody", "PERSON")
     )
     assert direct(found) == [("Where do we go from here?", "Lena Marsh")]
+
+
+def test_a_cue_coordinated_in_a_subordinate_clause_is_that_clauses_subjects() -> None:
+    body = (
+        'Lena Marsh hit back at the festival after Owen Tralee dropped her and blamed "a '
+        'scheduling matter" for it.'
+    )
+    found = quotes(
+        body, entity(body, "Lena Marsh", "PERSON"), entity(body, "Owen Tralee", "PERSON")
+    )
+    assert direct(found) == [("a scheduling matter", "Owen Tralee")]
+
+
+def test_she_is_never_a_name_that_modifies_a_noun() -> None:
+    # "Vose" is the copy's misspelling of Voss, a name no entity holds
+    body = (
+        "Ms. Ana Ruiz spoke at the rally.\n\n"
+        '"The campaign is in panic mode," said Ms. Rhea Voss, a county organiser.\n\n'
+        "Vose believes the Ana Ruiz campaign took the county for granted.\n\n"
+        '"They thought one rally would do it," she said.'
+    )
+    found = quotes(
+        body,
+        entity(body, "Rhea Voss", "PERSON", "Voss"),
+        entity(body, "Ana Ruiz", "PERSON"),
+    )
+    assert direct(found)[-1] == ("They thought one rally would do it", "Rhea Voss")
