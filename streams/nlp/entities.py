@@ -45,6 +45,12 @@ _PLACE_PREPOSITION = re.compile(
 
 # Words that put the next name in a place for sure: "in Niamey", "upstream of Niamey"
 # ("from", "at" and "to" also take people: "a call from Ruiz").
+# A work noun right before a name, with a comma or "titled"/"called" between: the name is the
+# work's title ("her 2003 book, Living History").
+_WORK_BEFORE = re.compile(
+    rf"\b{alternation('names', 'work_nouns')}(?:,[ ]*|[ ]+(?:titled|called|entitled)[ ]+)$"
+)
+
 _PLACE_CONTEXT = re.compile(
     r"\b(?:in|near|outside|across|around|via|(?:up|down)stream[ ]of"
     r"|(?:north|south|east|west)[ ]of)[ ]+$",
@@ -454,6 +460,8 @@ def decide_label(mentions: Sequence[RawMention], text: str = "") -> str:
         return "GPE"
     if "PERSON" in labels and name.split()[-1] in _PLACE_WORDS and len(name.split()) > 1:
         return "FAC"
+    if text and all(_WORK_BEFORE.search(text, max(0, m.start - 30), m.start) for m in mentions):
+        return "WORK_OF_ART"
     if could_be_person(name) and not _after_article(mentions, text):
         full_person = any(m.label == "PERSON" and len(m.text.split()) > 1 for m in mentions)
         evidence = bool(text) and any(person_evidence(m, text) for m in mentions)
@@ -627,7 +635,8 @@ def merge_org_short_forms(groups: list[list[RawMention]], text: str = "") -> lis
     """Move an organisation's short forms into its full name's group, when one full name fits:
     an acronym the text defines in parentheses ("European Space Agency (ESA)"), the acronym
     of its capitalised words, a leading part ("Asan Institute" of "Asan Institute for Policy
-    Studies") or its last word ("the Commission" of "European Commission")."""
+    Studies"; never a place's name: "New York" of "New York Times") or its last word ("the
+    Commission" of "European Commission")."""
     names = [normalise_name(canonical_name(g, text)) for g in groups]
     labels = [decide_label(g, text) for g in groups]
     orgs = [i for i, label in enumerate(labels) if label == "ORG"]
@@ -635,7 +644,8 @@ def merge_org_short_forms(groups: list[list[RawMention]], text: str = "") -> lis
     merged: list[list[RawMention]] = [list(g) for g in groups]
     for index, name in enumerate(names):
         targets = [defined[name]] if name in defined else []
-        if not targets:
+        if not targets and (labels[index] != "GPE" or _ACRONYM.fullmatch(name)):
+            # "New York" (a city) is no leading part of "New York Times"; "EU" may be
             targets = [o for o in orgs if o != index and abbreviates(name, names[o])]
         if not targets and labels[index] == "ORG":
             targets = [o for o in orgs if o != index and ends_with_word(names[o], name)]

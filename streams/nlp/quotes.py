@@ -50,6 +50,7 @@ _MAX_LABEL_WORDS = 14  # longest "Name, role at Outlet" before a colon
 _MAX_SIGN_OFF_WORDS = 5  # longest name after a sign-off dash, before any comma
 _FOLLOW_CHARS = 30  # how far after a fragment its cue may follow ('," she said')
 _NAMING_CHARS = 60  # how far before a fragment a naming cue ("called") is looked for
+_MAIN_SUBJECT_CHARS = 60  # longest subject of a main clause after a quote ("Ana Ruiz")
 
 # A dash right after a closing mark: the sign-off of a roundup quote ('" ― Ana Ruiz').
 _DASH_SIGN_OFF = re.compile(r"[ \u00a0]*[―—–-]{1,2}[ \u00a0]*")
@@ -65,6 +66,15 @@ _SUBORDINATE = re.compile(r"[,.!?'’\"” ]*(?:when|after|before|while|because|
 _NEW_CLAUSE = re.compile(r"\w[^,;]*(?:,[ ]*(?:but|and|while|whereas|yet)|;)[ ]")
 
 # A sentence's or paragraph's end between a closing mark and a cue.
+# A sentence that opens with a participle cue ("After saying her foot was "swollen," she
+# ..."): the cue's subject is the main clause's, after the quote.
+_OPENING_PARTICIPLE = re.compile(
+    r"(?:After|Before|While|When|Since|Despite|Besides|By|In)[ ]+(?:\w+ly[ ]+)?$"
+)
+
+# What stands between a quote's closing mark and the main clause's subject: '," she'.
+_TO_MAIN_CLAUSE = re.compile(r"[\"”’',;: ]*")
+
 _SENTENCE_STOP = re.compile(r"[.!?;]|\n")
 
 # A cue, then a comma or colon, right before a quote's opening mark: 'boasted, "'.
@@ -163,11 +173,34 @@ def attribution_before(doc: Document, segment: Segment, floor: int) -> Attributi
             return attribution
         # 'X told a woman who suggested that "..."': the nearer cue has no source; read back
         first = first or attribution
+    if first is not None and first.speaker is None:
+        first = main_clause_attribution(doc, segment, sentence_start, first) or first
     return (
         first
         or possessor_attribution(doc, start, segment.open)
         or label_attribution(doc, start, segment.open)
     )
+
+
+def main_clause_attribution(
+    doc: Document, segment: Segment, sentence_start: int, cue: Attribution
+) -> Attribution | None:
+    """Credit a quote inside an opening participle clause to the main clause's subject
+    right after it: 'After saying her foot was "so swollen," she was ...' is hers."""
+    cue_at = doc.body.rfind(cue.cue, sentence_start, segment.open)
+    if segment.close is None or not cue.cue.endswith("ing") or cue_at < 0:
+        return None
+    if not _OPENING_PARTICIPLE.fullmatch(doc.body, sentence_start, cue_at):
+        return None
+    subject = _TO_MAIN_CLAUSE.match(doc.body, segment.close + 1).end()
+    candidates = [
+        c
+        for c in speaker_candidates(doc, subject, subject + _MAIN_SUBJECT_CHARS)
+        if c.start == subject
+    ]
+    if not candidates or candidates[0].speaker is None or candidates[0].rank > 1:
+        return None
+    return Attribution(cue.cue, candidates[0].speaker)
 
 
 def label_attribution(doc: Document, start: int, end: int) -> Attribution | None:

@@ -364,6 +364,28 @@ def test_a_full_name_in_prose_stays_canonical_when_its_short_form_is_commoner() 
     assert [e.name for e in entities] == ["Ildefonso Guajardo Villarreal"]
 
 
+def test_a_name_after_a_work_noun_and_a_comma_is_the_works_title() -> None:
+    text = "In her 2009 memoir, Salt Roads, Ana Ruiz wrote about the mine."
+    entities = merge_mentions(
+        [mention(text, "Salt Roads", "PERSON"), mention(text, "Ana Ruiz", "PERSON")], text
+    )
+    assert [(e.name, e.label) for e in entities] == [
+        ("Salt Roads", "WORK_OF_ART"),
+        ("Ana Ruiz", "PERSON"),
+    ]
+
+
+def test_a_place_is_no_leading_part_of_an_organisation_named_after_it() -> None:
+    text = "A Port Ellery judge ruled. The Port Ellery Courier appealed."
+    entities = merge_mentions(
+        [mention(text, "Port Ellery", "GPE"), mention(text, "Port Ellery Courier", "ORG")], text
+    )
+    assert [(e.name, e.label) for e in entities] == [
+        ("Port Ellery", "GPE"),
+        ("Port Ellery Courier", "ORG"),
+    ]
+
+
 def test_a_mislabelled_surname_merges_unless_it_reads_as_a_place() -> None:
     text = "Eric Halden was sacked. Halden spoke. George Washington moved to Washington."
     entities = merge_mentions(
