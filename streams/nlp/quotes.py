@@ -192,7 +192,8 @@ def main_clause_attribution(
         return None
     if not _OPENING_PARTICIPLE.fullmatch(doc.body, sentence_start, cue_at):
         return None
-    subject = _TO_MAIN_CLAUSE.match(doc.body, segment.close + 1).end()
+    gap = _TO_MAIN_CLAUSE.match(doc.body, segment.close + 1)
+    subject = gap.end() if gap else segment.close + 1
     candidates = [
         c
         for c in speaker_candidates(doc, subject, subject + _MAIN_SUBJECT_CHARS)

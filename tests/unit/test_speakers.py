@@ -538,3 +538,12 @@ def test_she_is_never_a_name_that_modifies_a_noun() -> None:
         entity(body, "Ana Ruiz", "PERSON"),
     )
     assert direct(found)[-1] == ("They thought one rally would do it", "Rhea Voss")
+
+
+def test_a_quote_in_an_opening_participle_clause_is_the_main_clause_subjects() -> None:
+    body = (
+        "Ana Ruiz spent a week in hospital in 2003.\n\n"
+        'After saying her foot was "so swollen I could barely stand," she was sent home.'
+    )
+    found = quotes(body, entity(body, "Ana Ruiz", "PERSON"))
+    assert direct(found) == [("so swollen I could barely stand", "Ana Ruiz")]
