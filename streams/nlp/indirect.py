@@ -13,7 +13,9 @@ from schemas.articles import Quote
 from streams.nlp.cues import lexicon
 from streams.nlp.quote_marks import count_words, trim
 from streams.nlp.speakers import (
+    MAIN_CLAUSE_START,
     MAX_SUBJECT_WORDS,
+    OPENING_PARTICIPLE,
     Document,
     appositive_speaker,
     cue_subject,
@@ -352,7 +354,9 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
             subject_start = start  # "..., saying C": the clause before it has the subject
         # "''C,'' said Ana Ruiz, who ...": after a quote and its bare cue comes the source.
         after_quote = bare_cue and _CLOSING_MARK.search(left) is not None
-        clause = None if after_quote else reported_clause(body, cue, end)
+        clause = (
+            None if after_quote else reported_clause(body, cue, clause_end(body, cue, sentence))
+        )
         if clause is not None and subject_start is not None:
             # A name inside a quote before the cue is not the cue's subject.
             speaker = cue_subject(doc, after_quotes(body, start, cue.start()), subject_start, cue)
@@ -385,6 +389,17 @@ def indirect_quote(doc: Document, sentence: tuple[int, int]) -> Quote | None:
                     speaker = inverted_speaker(doc, cue.end(), end)  # "C, said Ana Ruiz."
                 return _indirect(body, clause, speaker, text)
     return None
+
+
+def clause_end(body: str, cue: re.Match[str], sentence: tuple[int, int]) -> int:
+    """Return where a cue's reported clause must end: the sentence's end, or, after an
+    opening participle ("After saying her foot was "swollen," she ..."), the main clause."""
+    start, end = sentence
+    if cue.group().endswith("ing") and OPENING_PARTICIPLE.fullmatch(body, start, cue.start()):
+        main = MAIN_CLAUSE_START.search(body, cue.end(), end)
+        if main is not None:
+            return len(body[: main.end()].rstrip())  # after '," ': the quote stays whole
+    return end
 
 
 def after_quotes(body: str, start: int, cue_start: int) -> int:
@@ -475,10 +490,12 @@ def indirect_quotes(doc: Document, taken: Sequence[Quote]) -> list[Quote]:
         if quote is None or not all(
             (count_words(doc.body[quote.start : s]) and e <= quote.end)
             or (e <= quote.start and _AFTER_PARTICIPLE.search(doc.body, e, quote.start))
+            or (quote.end <= s and OPENING_PARTICIPLE.match(doc.body, start))
             for s, e in inside
         ):
             # Direct quotes in it are partial quotes of its clause; one before it is the
-            # quote its clause goes on from ('"...," she said, adding that C').
+            # quote its clause goes on from ('"...," she said, adding that C'); one after it
+            # is the main clause's ('After saying C, she was "whisked off"').
             continue
         quotes.extend(
             part

@@ -32,6 +32,7 @@ from streams.nlp.quote_marks import (
 )
 from streams.nlp.speakers import (
     MAX_SUBJECT_WORDS,
+    OPENING_PARTICIPLE,
     PRONOUN,
     Document,
     attribute,
@@ -66,12 +67,6 @@ _SUBORDINATE = re.compile(r"[,.!?'’\"” ]*(?:when|after|before|while|because|
 _NEW_CLAUSE = re.compile(r"\w[^,;]*(?:,[ ]*(?:but|and|while|whereas|yet)|;)[ ]")
 
 # A sentence's or paragraph's end between a closing mark and a cue.
-# A sentence that opens with a participle cue ("After saying her foot was "swollen," she
-# ..."): the cue's subject is the main clause's, after the quote.
-_OPENING_PARTICIPLE = re.compile(
-    r"(?:After|Before|While|When|Since|Despite|Besides|By|In)[ ]+(?:\w+ly[ ]+)?$"
-)
-
 # What stands between a quote's closing mark and the main clause's subject: '," she'.
 _TO_MAIN_CLAUSE = re.compile(r"[\"”’',;: ]*")
 
@@ -190,7 +185,7 @@ def main_clause_attribution(
     cue_at = doc.body.rfind(cue.cue, sentence_start, segment.open)
     if segment.close is None or not cue.cue.endswith("ing") or cue_at < 0:
         return None
-    if not _OPENING_PARTICIPLE.fullmatch(doc.body, sentence_start, cue_at):
+    if not OPENING_PARTICIPLE.fullmatch(doc.body, sentence_start, cue_at):
         return None
     gap = _TO_MAIN_CLAUSE.match(doc.body, segment.close + 1)
     subject = gap.end() if gap else segment.close + 1
@@ -560,6 +555,21 @@ def share_clause_speakers(body: str, direct: list[Quote], indirect: Sequence[Quo
     return shared
 
 
+def credit_clauses_by_fragment(indirect: list[Quote], direct: Sequence[Quote]) -> list[Quote]:
+    """Give a reported clause no source was found for the speaker of the quoted fragment it
+    holds: 'After saying her foot was "so swollen ...," she ...' is hers, clause and fragment."""
+    credited: list[Quote] = []
+    for clause in indirect:
+        if clause.speaker is None:
+            fragment = next(
+                (q for q in direct if clause.start <= q.start and q.end <= clause.end), None
+            )
+            if fragment is not None and fragment.speaker is not None:
+                clause = clause.model_copy(update={"speaker": fragment.speaker})
+        credited.append(clause)
+    return credited
+
+
 def _introduced_by_own_cue(body: str, quote: Quote) -> bool:
     """Tell whether a quote's own cue introduces it with a comma or colon ('boasted, "')."""
     lead = _OWN_CUE.search(body, max(0, quote.start - 40), quote.start)
@@ -574,6 +584,7 @@ def extract_quotes(body: str, entities: Sequence[Entity], sentences: Sequence[Sp
     direct = direct_quotes(doc)
     indirect = indirect_quotes(doc, direct)
     direct = share_clause_speakers(body, direct, indirect)
+    indirect = credit_clauses_by_fragment(indirect, direct)
     return sorted([*direct, *indirect], key=lambda q: (q.start, q.end))
 
 

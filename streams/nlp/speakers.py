@@ -56,6 +56,15 @@ _PARTICIPLE_AFTER_CLAUSE = re.compile(r",[ ]+\w+ing$")
 # What follows a speech noun that introduces a quote: "claim that", "promise of", "words:".
 _INTRODUCES = re.compile(r"[ ]*(?:that\b|of\b|:|,|[\"“])")
 
+# What opens a sentence before a participle cue ("After saying her foot was "swollen," she
+# ..."): the cue's subject is the main clause's, after its reported clause.
+OPENING_PARTICIPLE = re.compile(
+    r"(?:After|Before|While|When|Since|Despite|Besides|By|In)[ ]+(?:\w+ly[ ]+)?"
+)
+
+# Where the main clause starts after such an opening phrase: ',” she', ', Ruiz'.
+MAIN_CLAUSE_START = re.compile(r",[\"”’']?[ ]+(?=(?:he|she|they|we|I|it|[A-Z][\w'’-]+)\b)")
+
 # A participle cue after "by", "before", "after", "while" or "without": "... and began by
 # saying", "X sings to Y before asking her" (the clause's subject speaks, not its object).
 _PARTICIPLE_AFTER_BY = re.compile(r"\b(?:by|before|after|while|without)[ ]+\w+ing$")

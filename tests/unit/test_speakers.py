@@ -547,3 +547,4 @@ def test_a_quote_in_an_opening_participle_clause_is_the_main_clause_subjects() -
     )
     found = quotes(body, entity(body, "Ana Ruiz", "PERSON"))
     assert direct(found) == [("so swollen I could barely stand", "Ana Ruiz")]
+    assert indirect(found) == [('her foot was "so swollen I could barely stand,"', "Ana Ruiz")]
