@@ -172,7 +172,7 @@ _SECOND_ATTRIBUTION = re.compile(
 )
 
 # A participle cue after a comma, right before its clause: '"...," she said, adding (that)'.
-_AFTER_PARTICIPLE = re.compile(r",[ ]+(?:\w+[ ]+)?\w+ing[ ]+(?:that[ ]+)?$")
+_AFTER_PARTICIPLE = re.compile(r",[ ]+(?:\w+[ ]+)?\w+ing[ ]+(?:that[ ]+)?")
 
 # A comma and a participle right after a cue: "said, adding that ..." (the participle
 # introduces the clause, not the cue before it).
@@ -182,6 +182,9 @@ _PARTICIPLE_NEXT = re.compile(
 
 # A concession after a reported clause: "claimed A was smart, although he again refused
 # ...", mostly the writer's comment on what was said.
+# A cue coordinated after a quote, before its clause: '" and said (that) '.
+_COORDINATED_CUE = re.compile(r"[”\"’']?[ ]+(?:and|but)[ ]+(?:\w+[ ]+)?\w+[ ]+(?:that[ ]+)?")
+
 _CONCESSION = re.compile(r",[ ]+(?:although|though|even[ ]though)\b")
 
 # A span that is one direct quote, its closing mark maybe cut off ('"We will win').
@@ -490,11 +493,13 @@ def indirect_quotes(doc: Document, taken: Sequence[Quote]) -> list[Quote]:
         if quote is None or not all(
             (count_words(doc.body[quote.start : s]) and e <= quote.end)
             or (e <= quote.start and _AFTER_PARTICIPLE.search(doc.body, e, quote.start))
+            or (e <= quote.start and _COORDINATED_CUE.fullmatch(doc.body, e, quote.start))
             or (quote.end <= s and OPENING_PARTICIPLE.match(doc.body, start))
             for s, e in inside
         ):
             # Direct quotes in it are partial quotes of its clause; one before it is the
-            # quote its clause goes on from ('"...," she said, adding that C'); one after it
+            # quote its clause goes on from ('"...," she said, adding that C', 'dismissed X
+            # as a "Y" and said C'); one after it
             # is the main clause's ('After saying C, she was "whisked off"').
             continue
         quotes.extend(

@@ -70,6 +70,9 @@ _NEW_CLAUSE = re.compile(r"\w[^,;]*(?:,[ ]*(?:but|and|while|whereas|yet)|;)[ ]")
 # What stands between a quote's closing mark and the main clause's subject: '," she'.
 _TO_MAIN_CLAUSE = re.compile(r"[\"”’',;: ]*")
 
+# A verb, a capitalised object and "as a" right before a fragment: 'admires Vik as a "'.
+_AS_CHARACTERISATION = re.compile(r"\b[a-z]+[ ]+(?:[A-Z][\w'’.-]*[ ]+){1,4}as[ ]+(?:a|an)[ ]+$")
+
 _SENTENCE_STOP = re.compile(r"[.!?;]|\n")
 
 # A cue, then a comma or colon, right before a quote's opening mark: 'boasted, "'.
@@ -478,6 +481,19 @@ def sentence_subject_attribution(doc: Document, segment: Segment) -> Attribution
     return None
 
 
+def characterisation_attribution(doc: Document, segment: Segment) -> Attribution | None:
+    """Credit a short fragment that casts someone "as a" something to the sentence's named
+    subject ('Ruiz openly admires Vik as a "strong leader"', 'Reid has been pounding Vik as
+    a "con artist"'): the words are the subject's, whatever the verb. A fragment after "as a"
+    with no named person or thing before it ('served as a "bridge"') is not speech."""
+    sentence_start = doc.sentences.bounds(segment.open)[0]
+    lead = doc.body[max(sentence_start, segment.open - _NAMING_CHARS) : segment.open]
+    if segment.close is None or not _AS_CHARACTERISATION.search(lead):
+        return None
+    attribution = sentence_subject_attribution(doc, segment)
+    return attribution if attribution is not None and attribution.speaker else None
+
+
 def _unnamed(segment: Segment) -> bool:
     return segment.attribution is None or segment.attribution.speaker is None
 
@@ -505,8 +521,11 @@ def direct_quotes(doc: Document) -> list[Quote]:
     for segment in segments:
         listed = _listed_after(doc.body, previous, segment)
         if not (is_speech(doc, segment) or listed):
-            previous = None
-            continue
+            characterisation = characterisation_attribution(doc, segment)
+            if characterisation is None:
+                previous = None
+                continue
+            segment.attribution = characterisation
         if listed and previous is not None and _unnamed(segment):
             segment.attribution = previous.attribution  # '"A" and a "B"': one speaker
         if _unnamed(segment):

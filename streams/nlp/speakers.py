@@ -47,8 +47,11 @@ _IN_BRACKETS = re.compile(r"\([^()]*$")
 # How strongly a mention's label suggests a speaker (lower is stronger).
 _LABEL_RANK = {"PERSON": 0, "ORG": 1, "GPE": 2, "NORP": 2, "LOC": 2, "FAC": 2}
 
-# An adverb alone between an appositive and its cue: ", forcefully told".
-_ADVERB_ONLY = re.compile(r"[ ]*(?:[a-z]+ly|also|then|later|again|once)[ ]*")
+# An adverb alone, or an auxiliary and an adverb, between an appositive and its cue:
+# ", forcefully told", ", has long praised".
+_ADVERB_ONLY = re.compile(
+    r"[ ]*(?:(?:has|have|had)[ ]+)?(?:[a-z]+ly|also|then|later|again|once|long|always|never)[ ]*"
+)
 
 # A participle cue after a comma: the clause before it has the subject ("..., saying").
 _PARTICIPLE_AFTER_CLAUSE = re.compile(r",[ ]+\w+ing$")

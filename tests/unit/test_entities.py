@@ -326,6 +326,11 @@ def test_names_the_model_missed_are_found_again_and_lone_surnames_completed() ->
     }
 
 
+def test_a_players_position_before_the_name_is_a_title(blank: Language) -> None:
+    doc = make_doc(blank, "Defender Jonas Holm returns.", [("Defender Jonas Holm", "PERSON")])
+    assert [e.name for e in extract_entities(doc)] == ["Jonas Holm"]
+
+
 def test_a_word_opening_the_sentence_is_never_a_given_name() -> None:
     text = "When Salas arrived, the crowd cheered. Salas said little."
     mentions = add_repeated_names(text, [mention(text, "Salas", "PERSON", 1)])

@@ -548,3 +548,24 @@ def test_a_quote_in_an_opening_participle_clause_is_the_main_clause_subjects() -
     found = quotes(body, entity(body, "Ana Ruiz", "PERSON"))
     assert direct(found) == [("so swollen I could barely stand", "Ana Ruiz")]
     assert indirect(found) == [('her foot was "so swollen I could barely stand,"', "Ana Ruiz")]
+
+
+def test_a_fragment_casting_someone_as_a_something_is_the_subjects_words() -> None:
+    body = 'Ana Ruiz openly admires Tomas Brody as a "strong leader," comparing him to a general.'
+    found = quotes(body, entity(body, "Ana Ruiz", "PERSON"), entity(body, "Tomas Brody", "PERSON"))
+    assert direct(found) == [("strong leader", "Ana Ruiz")]
+
+
+def test_a_fragment_after_as_a_with_no_one_cast_is_not_speech() -> None:
+    body = 'The old mill has served as a "pressure valve" for the town in a poor season.'
+    assert direct(quotes(body)) == []
+
+
+def test_an_auxiliary_and_adverb_after_the_appositive_leave_the_subject_before_it() -> None:
+    body = (
+        'His former manager, Callum Reid, has long praised him as a "proper number nine" '
+        "and said the move would make him a better player."
+    )
+    found = quotes(body, entity(body, "Callum Reid", "PERSON"))
+    assert direct(found) == [("proper number nine", "Callum Reid")]
+    assert indirect(found) == [("the move would make him a better player", "Callum Reid")]
