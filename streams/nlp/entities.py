@@ -125,6 +125,10 @@ _TITLE_CASE_CUE = re.compile(
 # Conjunctions and adverbs that open a sentence before a name, never part of it: "When Clinton".
 _SENTENCE_OPENERS = word_set("names", "sentence_openers")
 
+# A name with a quoted nickname inside: 'Marcia "Cia" Price'; the nickname alone.
+_NICKNAMED = re.compile(r"\b[A-Z][\w'’-]+[ ]+[\"“][A-Z][\w'’-]*[\"”][ ]+[A-Z][\w'’-]+")
+_NICKNAME = re.compile(r"[ ]+[\"“][A-Z][\w'’-]*[\"”](?=[ ]+[A-Z])")
+
 # A lowercase word of the text: the common-noun forms of capitalised words ("men").
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
 
@@ -224,9 +228,10 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def normalise_name(text: str) -> str:
-    """Return an entity's name as text: trimmed like a mention, whitespace collapsed."""
+    """Return an entity's name as text: trimmed like a mention, whitespace collapsed, a
+    quoted nickname inside it left out ('Marcia "Cia" Price' is Marcia Price)."""
     start, end = trim_span(text, 0, len(text))
-    return _WHITESPACE.sub(" ", text[start:end])
+    return _WHITESPACE.sub(" ", _NICKNAME.sub("", text[start:end]))
 
 
 def name_key(name: str) -> str:
@@ -243,6 +248,21 @@ def extend_hyphen_tail(text: str, end: int) -> int:
     """Return end moved past a lowercase hyphenated tail ("Choe Son" + "-hui")."""
     tail = _HYPHEN_TAIL.match(text, end)
     return tail.end() if tail else end
+
+
+def with_nicknames(text: str, mentions: list[RawMention]) -> list[RawMention]:
+    """Make one PERSON mention of a name with a quoted nickname inside ('Marcia "Cia" Price')
+    that the model tagged in pieces; the pieces go."""
+    joined: list[RawMention] = []
+    for name in _NICKNAMED.finditer(text):
+        if any(
+            m.label == "PERSON" and m.start < name.end() and name.start() < m.end for m in mentions
+        ):
+            joined.append(RawMention(name.start(), name.end(), name.group(), "PERSON"))
+    if not joined:
+        return mentions
+    kept = [m for m in mentions if not any(j.start < m.end and m.start < j.end for j in joined)]
+    return sorted([*kept, *joined], key=lambda m: (m.start, m.end))
 
 
 def doc_mentions(doc: Doc, text: str) -> list[RawMention]:
@@ -267,7 +287,7 @@ def doc_mentions(doc: Doc, text: str) -> list[RawMention]:
                 start, stop = without_title_words(text, start, stop)
             if 0 < stop - start <= MAX_NAME_CHARS and any(ch.isalpha() for ch in text[start:stop]):
                 mentions.append(RawMention(start, stop, text[start:stop], ent.label_))
-    return without_common_nouns(text, mentions)
+    return without_common_nouns(text, with_nicknames(text, mentions))
 
 
 def without_title_words(text: str, start: int, end: int) -> tuple[int, int]:

@@ -494,13 +494,14 @@ def indirect_quotes(doc: Document, taken: Sequence[Quote]) -> list[Quote]:
             (count_words(doc.body[quote.start : s]) and e <= quote.end)
             or (e <= quote.start and _AFTER_PARTICIPLE.search(doc.body, e, quote.start))
             or (e <= quote.start and _COORDINATED_CUE.fullmatch(doc.body, e, quote.start))
-            or (quote.end <= s and OPENING_PARTICIPLE.match(doc.body, start))
+            or ((quote.end <= s or e <= quote.start) and OPENING_PARTICIPLE.match(doc.body, start))
             for s, e in inside
         ):
             # Direct quotes in it are partial quotes of its clause; one before it is the
             # quote its clause goes on from ('"...," she said, adding that C', 'dismissed X
-            # as a "Y" and said C'); one after it
-            # is the main clause's ('After saying C, she was "whisked off"').
+            # as a "Y" and said C'); after an opening participle the main clause and the
+            # participle's phrase each have their own ('After saying C, she was "whisked
+            # off"', 'After calling it "a Band-Aid," Harmon said C').
             continue
         quotes.extend(
             part

@@ -331,6 +331,14 @@ def test_a_players_position_before_the_name_is_a_title(blank: Language) -> None:
     assert [e.name for e in extract_entities(doc)] == ["Jonas Holm"]
 
 
+def test_a_quoted_nickname_inside_a_name_joins_its_pieces(blank: Language) -> None:
+    text = 'State Del. Marcia "Cia" Price spoke.'
+    doc = make_doc(blank, text, [("Marcia", "PERSON"), ('Cia" Price', "WORK_OF_ART")])
+    [entity] = extract_entities(doc)
+    assert (entity.name, entity.label) == ("Marcia Price", "PERSON")
+    assert [m.text for m in entity.mentions] == ['Marcia "Cia" Price']
+
+
 def test_a_word_opening_the_sentence_is_never_a_given_name() -> None:
     text = "When Salas arrived, the crowd cheered. Salas said little."
     mentions = add_repeated_names(text, [mention(text, "Salas", "PERSON", 1)])
