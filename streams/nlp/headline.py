@@ -22,6 +22,9 @@ _LONG_PROSE_WORDS = 20  # a question this long is a paragraph, not a headline
 _MAX_SHORT_HEADLINE_WORDS = 16  # a one-sentence first line this short before prose: a headline
 _WHITESPACE = re.compile(r"\s+")
 
+# A reporting verb in the past tense: news copy's, never a headline's ("Ruiz said on Friday").
+_PAST_REPORTING = re.compile(r"\b(?:said|told|added|asked|explained|wrote|stated)\b")
+
 # A full stop that ends one sentence of a line and starts another ("It rained. Roads shut.").
 _SENTENCE_BREAK = re.compile(r"[a-z0-9][.!?][\"'”’]?[ ]+[A-Z]")
 
@@ -99,13 +102,17 @@ def find_body_start(blocks: list[str], titled: bool = False) -> int:
 
 def _is_short_headline(blocks: list[str]) -> bool:
     """Tell whether a first line ending in a full stop is a headline by its shape: one
-    sentence of at most _MAX_SHORT_HEADLINE_WORDS words, before a longer prose paragraph
-    (a section label such as "LETTERS." may stand between them)."""
+    sentence of at most _MAX_SHORT_HEADLINE_WORDS words, in the present tense of headlines
+    (no "said", "told"), before a longer prose paragraph (a section label such as
+    "LETTERS." may stand between them), in a text of three blocks or more: a two-paragraph
+    text keeps its short first paragraph ('Ana Ruiz said on Friday: "..."')."""
     first, words = blocks[0], word_count(blocks[0])
     following = next((b for b in blocks[1:3] if is_prose(b)), "")
     return (
-        words <= _MAX_SHORT_HEADLINE_WORDS
+        len(blocks) > 2
+        and words <= _MAX_SHORT_HEADLINE_WORDS
         and not _SENTENCE_BREAK.search(first)
+        and not _PAST_REPORTING.search(first)
         and word_count(following) > words
     )
 

@@ -480,3 +480,22 @@ def test_a_text_that_comes_with_its_title_keeps_a_short_first_paragraph() -> Non
     parts = clean_text(text, title="Council rejects harbour car park")
     assert parts.headline == "Council rejects harbour car park"
     assert parts.paragraphs[0] == "The council has said no to the harbour car park."
+
+
+def test_a_two_paragraph_text_keeps_its_short_first_paragraph() -> None:
+    text = (
+        'Mallory Payload said on Friday: "the release is only a test."\n\n'
+        "The Acme Corporation in Paris added that nothing had been shipped yet."
+    )
+    parts = clean_text(text)
+    assert parts.headline is None
+    assert parts.paragraphs == text.split("\n\n")
+
+
+def test_a_first_sentence_with_said_is_copy_not_a_headline() -> None:
+    text = (
+        "The mayor said the road will close.\n\n"
+        "Works begin on Monday and will last until the spring, the council's notice said.\n\n"
+        "Buses will divert through Mill Lane."
+    )
+    assert clean_text(text).paragraphs[0] == "The mayor said the road will close."
