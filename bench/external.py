@@ -11,6 +11,7 @@ import json
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "external"
@@ -24,11 +25,13 @@ KEY_FIGURES: dict[str, tuple[tuple[str, float | None], ...]] = {
         ("direct_e2e_recall", 0.85),
         ("indirect_f1", 0.75),
         ("indirect_spk_acc_strict", None),
+        ("headline_exact", None),
     ),
     "conll2003-testa": (
         ("mention_f1", None),
         ("mention_f1_PER", None),
         ("doc_canon_f1_PER", 0.85),
+        ("headline_exact", None),
     ),
 }
 
@@ -39,21 +42,45 @@ def enrich_command() -> str:
 
 
 def score_set(name: str, root: Path = EXTERNAL, timeout: float = 900) -> dict[str, float]:
-    """Run the external scorer on one set and return its figures.
+    """Run the external scorer on one set and return its figures, with the share of
+    articles whose headline is the gold's (the scorer does not score headlines).
 
     Raises RuntimeError with the scorer's last output line when it fails.
     """
-    command = [sys.executable, str(root / "score.py"), name, "--cmd", enrich_command(), "--json"]
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=timeout, check=False,
-        cwd=Path(__file__).resolve().parents[1],
-    )  # fmt: skip
-    lines = done.stdout.strip().splitlines()
-    figures = [line for line in lines if line.startswith("{")]
-    if done.returncode != 0 or not figures:
-        tail = (done.stderr.strip().splitlines() or lines or ["no output"])[-1]
-        raise RuntimeError(f"external scorer failed on {name}: {tail}")
-    return {k: v for k, v in json.loads(figures[-1]).items() if isinstance(v, (int, float))}
+    with tempfile.TemporaryDirectory() as scratch:
+        saved = Path(scratch) / "output.jsonl"
+        command = [sys.executable, str(root / "score.py"), name, "--cmd", enrich_command(),
+                   "--json", "--save", str(saved)]  # fmt: skip
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, check=False,
+            cwd=Path(__file__).resolve().parents[1],
+        )  # fmt: skip
+        lines = done.stdout.strip().splitlines()
+        figures = [line for line in lines if line.startswith("{")]
+        if done.returncode != 0 or not figures:
+            tail = (done.stderr.strip().splitlines() or lines or ["no output"])[-1]
+            raise RuntimeError(f"external scorer failed on {name}: {tail}")
+        scores = {k: v for k, v in json.loads(figures[-1]).items() if isinstance(v, (int, float))}
+        if saved.is_file():
+            scores["headline_exact"] = headline_exact(saved, root / name / "gold.jsonl")
+    return scores
+
+
+def headline_exact(output: Path, gold: Path) -> float:
+    """Return the share of gold articles whose output headline is the gold headline,
+    whitespace collapsed (no headline on both sides is a match, a missing output is not)."""
+    headlines = {}
+    for line in output.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line) if line.strip() else {}
+        if "id" in record:
+            headlines[record["id"]] = _collapsed(record.get("headline"))
+    rows = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line]
+    right = sum(headlines.get(row["id"]) == _collapsed(row.get("headline")) for row in rows)
+    return right / len(rows) if rows else 0.0
+
+
+def _collapsed(text: str | None) -> str:
+    return " ".join((text or "").split())
 
 
 def score_external(root: Path = EXTERNAL) -> tuple[dict[str, dict[str, float]], list[str]]:
