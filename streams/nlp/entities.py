@@ -43,14 +43,14 @@ _PLACE_PREPOSITION = re.compile(
     re.IGNORECASE,
 )
 
-# Words that put the next name in a place for sure: "in Niamey", "upstream of Niamey"
-# ("from", "at" and "to" also take people: "a call from Ruiz").
 # A work noun right before a name, with a comma or "titled"/"called" between: the name is the
 # work's title ("her 2003 book, Living History").
 _WORK_BEFORE = re.compile(
     rf"\b{alternation('names', 'work_nouns')}(?:,[ ]*|[ ]+(?:titled|called|entitled)[ ]+)$"
 )
 
+# Words that put the next name in a place for sure: "in Niamey", "upstream of Niamey"
+# ("from", "at" and "to" also take people: "a call from Ruiz").
 _PLACE_CONTEXT = re.compile(
     r"\b(?:in|near|outside|across|around|via|(?:up|down)stream[ ]of"
     r"|(?:north|south|east|west)[ ]of)[ ]+$",

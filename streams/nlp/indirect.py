@@ -172,7 +172,7 @@ _SECOND_ATTRIBUTION = re.compile(
 )
 
 # A participle cue after a comma, right before its clause: '"...," she said, adding (that)'.
-_AFTER_PARTICIPLE = re.compile(r",[ ]+(?:\w+[ ]+)?\w+ing[ ]+(?:that[ ]+)?")
+_AFTER_PARTICIPLE = re.compile(r",[ ]+(?:\w+[ ]+)?\w+ing[ ]+(?:that[ ]+)?$")
 
 # A comma and a participle right after a cue: "said, adding that ..." (the participle
 # introduces the clause, not the cue before it).
@@ -180,11 +180,11 @@ _PARTICIPLE_NEXT = re.compile(
     r"[ ]*,[ ]+(?!(?:during|according|notwithstanding|\w*thing)\b)\w+ing\b"
 )
 
-# A concession after a reported clause: "claimed A was smart, although he again refused
-# ...", mostly the writer's comment on what was said.
 # A cue coordinated after a quote, before its clause: '" and said (that) '.
 _COORDINATED_CUE = re.compile(r"[”\"’']?[ ]+(?:and|but)[ ]+(?:\w+[ ]+)?\w+[ ]+(?:that[ ]+)?")
 
+# A concession after a reported clause: "claimed A was smart, although he again refused
+# ...", mostly the writer's comment on what was said.
 _CONCESSION = re.compile(r",[ ]+(?:although|though|even[ ]though)\b")
 
 # A span that is one direct quote, its closing mark maybe cut off ('"We will win').

@@ -66,13 +66,13 @@ _SUBORDINATE = re.compile(r"[,.!?'’\"” ]*(?:when|after|before|while|because|
 # denied' (the cue after it is that clause's, not the quote's).
 _NEW_CLAUSE = re.compile(r"\w[^,;]*(?:,[ ]*(?:but|and|while|whereas|yet)|;)[ ]")
 
-# A sentence's or paragraph's end between a closing mark and a cue.
 # What stands between a quote's closing mark and the main clause's subject: '," she'.
 _TO_MAIN_CLAUSE = re.compile(r"[\"”’',;: ]*")
 
 # A verb, a capitalised object and "as a" right before a fragment: 'admires Vik as a "'.
 _AS_CHARACTERISATION = re.compile(r"\b[a-z]+[ ]+(?:[A-Z][\w'’.-]*[ ]+){1,4}as[ ]+(?:a|an)[ ]+$")
 
+# A sentence's or paragraph's end between a closing mark and a cue.
 _SENTENCE_STOP = re.compile(r"[.!?;]|\n")
 
 # A cue, then a comma or colon, right before a quote's opening mark: 'boasted, "'.
